@@ -1,0 +1,314 @@
+"""Spells and cohorts: from the extract's spell tables to months, entries and the analysis frame.
+
+Implements the definitions at the end of DATA_CONTRACT.md. Every spell table is turned into
+a person × calendar-month grid ("is X true for this person in this month"), so the result
+does not depend on how a source splits or overlaps its spells. From the grid:
+
+- entry (tilgang): a month in a follow-up programme after at least 6 months in none;
+- population: each person's first entry in 2013–2018;
+- in job (strict): employed (≥ 4 hours a week) and in no programme other than a follow-up
+  programme or LONNSTILSKUDD;
+- outcomes 12/18/24 months after the entry month (missing after `uttrekksdato`);
+- duration: entry month to the last follow-up month before the first run of 6 months in
+  none, counting the entry month as month 1 (a one-month participation lasts 1 month).
+
+Months are integers `year * 12 + month - 1`.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers.contract import FOLLOW_UP_CODES, REDUCED_CAPACITY_GROUPS, Extract
+
+FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR = 2013, 2018
+GAP_MONTHS = 6          # months in no follow-up programme that make the next month an entry
+HISTORY_MONTHS = 24     # months of history before entry
+OUTCOME_HORIZONS = (12, 18, 24)
+MIN_WEEKLY_HOURS = 4.0
+JOB_COMPATIBLE_CODES = FOLLOW_UP_CODES + ("LONNSTILSKUDD",)
+
+# Order used to pick one spell when several follow-up spells cover the entry month
+# (the earliest start wins; these break ties deterministically).
+_CODE_ORDER = {code: i for i, code in enumerate(
+    ("ARBEID_MED_BISTAND", "OPPFOLGING", "UTVIDET_OPPFOLGING"))}
+
+FRAME_COLUMNS = [
+    "person_id", "entry_month", "entry_date", "programme", "programme_code", "provider_type",
+    "leverandor_id", "fylke", "nav_kontor", "age", "female", "immigrant", "landgruppe",
+    "education", "aap_diagnosis", "reduced_capacity", "job_at_entry", "months_in_job_24",
+    "job_12", "job_18", "job_24", "unemployment_12", "unemployment_18", "unemployment_24",
+    "duration", "duration_first_year", "duration_censored",
+]
+
+
+def month_number(dates: pd.Series) -> pd.Series:
+    """Calendar month of each date as the integer year * 12 + month - 1 (nullable)."""
+    return dates.dt.year * 12 + dates.dt.month - 1
+
+
+def month_label(months) -> np.ndarray:
+    """Month numbers as 'YYYY-MM' strings."""
+    months = np.asarray(months, dtype=np.int64)
+    return np.char.add(
+        np.char.add((months // 12).astype(str), "-"),
+        np.char.zfill((months % 12 + 1).astype(str), 2),
+    )
+
+
+@dataclass
+class MonthGrid:
+    """Person × month indicators for everyone with a follow-up spell.
+
+    Column c of each matrix is calendar month `first_month + c`; the last column is the
+    month of `uttrekksdato` (later months are unobserved).
+    """
+    persons: pd.Index
+    first_month: int
+    last_month: int
+    follow_up: np.ndarray
+    job_strict: np.ndarray
+    registered: np.ndarray
+    reduced_capacity: np.ndarray
+
+    @property
+    def n_months(self) -> int:
+        return self.last_month - self.first_month + 1
+
+    def column(self, month: int) -> int:
+        return month - self.first_month
+
+
+def spell_months(spells: pd.DataFrame, last_month: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last calendar month of each spell; an ongoing spell runs to `last_month`."""
+    start = month_number(spells["fra_dato"]).to_numpy(dtype=np.int64)
+    end = month_number(spells["til_dato"]).fillna(last_month).to_numpy(dtype=np.int64)
+    return start, np.minimum(end, last_month)
+
+
+def coverage_matrix(spells: pd.DataFrame, persons: pd.Index, first_month: int,
+                    last_month: int) -> np.ndarray:
+    """Boolean person × month matrix: does any of the spells cover a day of the month."""
+    n_months = last_month - first_month + 1
+    counts = np.zeros((len(persons), n_months + 1), dtype=np.int32)
+    if len(spells):
+        rows = persons.get_indexer(spells["person_id"])
+        start, end = spell_months(spells, last_month)
+        keep = (rows >= 0) & (end >= first_month) & (start <= last_month) & (end >= start)
+        rows = rows[keep]
+        start = np.clip(start[keep], first_month, last_month) - first_month
+        end = np.clip(end[keep], first_month, last_month) - first_month
+        np.add.at(counts, (rows, start), 1)
+        np.add.at(counts, (rows, end + 1), -1)
+    np.cumsum(counts, axis=1, out=counts)
+    return counts[:, :n_months] > 0
+
+
+def build_grid(extract: Extract) -> MonthGrid:
+    """The month grid of every person with a follow-up spell, from 24 months before the
+    first possible entry (2013-01) to the month of `uttrekksdato`."""
+    tiltak = extract["tiltak"]
+    is_follow_up = tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool)
+    persons = pd.Index(pd.unique(tiltak.loc[is_follow_up, "person_id"]), name="person_id")
+    first_month = FIRST_ENTRY_YEAR * 12 - HISTORY_MONTHS
+    last_month = int(extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1)
+    if last_month < FIRST_ENTRY_YEAR * 12:
+        raise ValueError(
+            f"uttrekksdato {extract.uttrekksdato.date()} ligger før {FIRST_ENTRY_YEAR}: "
+            "uttrekket dekker ingen tilganger i analyseperioden"
+        )
+
+    def cover(spells: pd.DataFrame) -> np.ndarray:
+        return coverage_matrix(spells, persons, first_month, last_month)
+
+    compatible = tiltak["tiltakskode"].isin(JOB_COMPATIBLE_CODES).to_numpy(dtype=bool)
+    jobs = extract["arbeidsforhold"]
+    employed = cover(jobs[(jobs["timer_per_uke"] >= MIN_WEEKLY_HOURS).to_numpy(dtype=bool)])
+    status = extract["brukerstatus"]
+    reduced = status["innsatsgruppe"].isin(REDUCED_CAPACITY_GROUPS).to_numpy(dtype=bool)
+    return MonthGrid(
+        persons=persons,
+        first_month=first_month,
+        last_month=last_month,
+        follow_up=cover(tiltak[is_follow_up]),
+        job_strict=employed & ~cover(tiltak[~compatible]),
+        registered=cover(status),
+        reduced_capacity=cover(status[reduced]),
+    )
+
+
+def first_entries(grid: MonthGrid) -> pd.DataFrame:
+    """Each person's first entry in 2013–2018: columns person_id, row (in the grid), month."""
+    fu = grid.follow_up
+    done = np.cumsum(fu, axis=1, dtype=np.int32)
+    lo = grid.column(FIRST_ENTRY_YEAR * 12)
+    hi = min(grid.column(LAST_ENTRY_YEAR * 12 + 11), grid.n_months - 1)
+    cols = np.arange(lo, hi + 1)
+    months_before = done[:, cols - 1] - done[:, cols - 1 - GAP_MONTHS]
+    is_entry = fu[:, cols] & (months_before == 0)
+    has_entry = is_entry.any(axis=1)
+    rows = np.flatnonzero(has_entry)
+    entry_col = cols[is_entry[rows].argmax(axis=1)]
+    return pd.DataFrame({
+        "person_id": grid.persons[rows],
+        "row": rows,
+        "month": entry_col + grid.first_month,
+    })
+
+
+def _covering(spells: pd.DataFrame, entries: pd.DataFrame, last_month: int,
+              offset: int = 0) -> pd.DataFrame:
+    """Spells that cover each entrant's entry month (+ offset), joined to the entrant."""
+    spells = spells.copy()
+    spells["_start"], spells["_end"] = spell_months(spells, last_month)
+    joined = entries[["person_id", "month"]].merge(spells, on="person_id", how="inner")
+    target = joined["month"] + offset
+    return joined[(joined["_start"] <= target) & (joined["_end"] >= target)]
+
+
+def _entry_spells(extract: Extract, entries: pd.DataFrame, last_month: int) -> pd.DataFrame:
+    """The follow-up spell that starts each entry: the earliest-starting one covering the
+    entry month (ties: AB, Oppfølging, Utvidet; then the longest; then provider id)."""
+    tiltak = extract["tiltak"]
+    fu = tiltak[tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool)]
+    cov = _covering(fu, entries, last_month)
+    cov = cov.assign(
+        _code=cov["tiltakskode"].map(_CODE_ORDER),
+        _open=cov["til_dato"].isna(),
+    ).sort_values(["person_id", "fra_dato", "_code", "_open", "til_dato", "leverandor_id"],
+                  ascending=[True, True, True, False, False, True], na_position="last")
+    return cov.drop_duplicates("person_id").set_index("person_id")
+
+
+def _programme(spell: pd.DataFrame, extract: Extract) -> pd.Series:
+    """gammelt / nytt / utvidet from the entry spell's code, start date and county."""
+    transition = extract["fylker"].set_index("fylke")["overgang_dato"]
+    after = spell["fra_dato"] >= spell["fylke"].map(transition)
+    code = spell["tiltakskode"]
+    programme = np.where(code == "UTVIDET_OPPFOLGING", "utvidet",
+                         np.where((code == "OPPFOLGING") & after.fillna(False), "nytt", "gammelt"))
+    return pd.Series(programme, index=spell.index)
+
+
+def _aap_at_entry(extract: Extract, entries: pd.DataFrame, last_month: int) -> pd.Series:
+    """AAP diagnosis group in the entry month: ikke_aap, psykisk, muskel_skjelett, annen or
+    ukjent (AAP with no diagnosis). With several AAP spells, one with a known diagnosis and
+    the latest start wins."""
+    ytelser = extract["ytelser"]
+    aap = _covering(ytelser[(ytelser["ytelse"] == "AAP").to_numpy(dtype=bool)], entries,
+                    last_month)
+    aap = aap.assign(_known=aap["diagnosegruppe"].notna()).sort_values(
+        ["person_id", "_known", "fra_dato", "diagnosegruppe"],
+        ascending=[True, False, False, True], na_position="last")
+    first = aap.drop_duplicates("person_id")
+    diagnosis = dict(zip(first["person_id"], first["diagnosegruppe"].astype(object)))
+    return pd.Series(
+        [("ukjent" if pd.isna(diagnosis[p]) else diagnosis[p]) if p in diagnosis else "ikke_aap"
+         for p in entries["person_id"]],
+        index=entries.index, dtype=object)
+
+
+def _quarter_rate(extract: Extract, fylke: pd.Series, months: np.ndarray) -> pd.Series:
+    """The county's unemployment rate in the quarter of each month (null if absent)."""
+    if not extract.has("ledighet"):
+        return pd.Series(np.nan, index=fylke.index)
+    rates = extract["ledighet"].set_index(["fylke", "kvartal"])["ledighetsrate"]
+    rates = rates[~rates.index.duplicated()]
+    quarter = pd.Series(months // 12, index=fylke.index).astype(str) + "Q" + \
+        pd.Series(months % 12 // 3 + 1, index=fylke.index).astype(str)
+    keys = pd.MultiIndex.from_arrays([fylke.astype(object), quarter.astype(object)])
+    return pd.Series(rates.reindex(keys).to_numpy(dtype=float), index=fylke.index)
+
+
+def _durations(grid: MonthGrid, rows: np.ndarray, cols: np.ndarray):
+    """Duration in months (entry month = 1) and whether its end is unobserved."""
+    fu = grid.follow_up[rows]
+    none = ~fu
+    n_months = grid.n_months
+    csum = np.concatenate([np.zeros((len(rows), 1), np.int32),
+                           np.cumsum(none, axis=1, dtype=np.int32)], axis=1)
+    starts = np.arange(n_months - GAP_MONTHS + 1)
+    run_starts = (csum[:, starts + GAP_MONTHS] - csum[:, starts]) == GAP_MONTHS
+    run_starts &= starts[None, :] > cols[:, None]
+    has_end = run_starts.any(axis=1)
+    first_run = run_starts.argmax(axis=1)
+    last_fu = n_months - 1 - np.argmax(fu[:, ::-1], axis=1)
+    last = np.where(has_end, first_run - 1, last_fu)
+    return last - cols + 1, ~has_end
+
+
+def build_frame(extract: Extract, grid: MonthGrid | None = None) -> pd.DataFrame:
+    """The analysis frame: one row per entrant (first entry in 2013–2018), with the entry's
+    programme, provider, office and county, characteristics at entry, job outcomes 12/18/24
+    months after entry, and duration. See README ("Analyserammen") for every column."""
+    grid = grid or build_grid(extract)
+    entries = first_entries(grid)
+    rows, cols = entries["row"].to_numpy(), entries["month"].to_numpy() - grid.first_month
+    spell = _entry_spells(extract, entries, grid.last_month).reindex(entries["person_id"])
+    persons = extract["personer"].drop_duplicates("person_id").set_index("person_id")
+    persons = persons.reindex(entries["person_id"])
+    entry_year = entries["month"].to_numpy() // 12
+
+    frame = pd.DataFrame({
+        "person_id": entries["person_id"].to_numpy(),
+        "entry_month": month_label(entries["month"]),
+        "entry_date": spell["fra_dato"].to_numpy(),
+        "programme": _programme(spell, extract).to_numpy(),
+        "programme_code": spell["tiltakskode"].to_numpy(),
+    })
+    types = extract["leverandorer"].drop_duplicates("leverandor_id").set_index(
+        "leverandor_id")["leverandortype"]
+    frame["provider_type"] = spell["leverandor_id"].map(types).astype(object).fillna(
+        "ukjent").to_numpy()
+    frame["leverandor_id"] = spell["leverandor_id"].to_numpy()
+    frame["fylke"] = spell["fylke"].to_numpy()
+    frame["nav_kontor"] = spell["nav_kontor"].to_numpy()
+    frame["age"] = pd.array(entry_year, dtype="Int64") - persons["fodselsar"].astype("Int64").array
+    frame["female"] = (persons["kjonn"] == "K").to_numpy()
+    frame["landgruppe"] = persons["landgruppe"].astype("Int64").to_numpy()
+    frame["immigrant"] = frame["landgruppe"].isin([2, 3]).to_numpy()
+    frame["education"] = persons["utdanning"].astype(object).fillna("ukjent").to_numpy()
+    frame["aap_diagnosis"] = _aap_at_entry(extract, entries, grid.last_month).to_numpy()
+    frame["reduced_capacity"] = grid.reduced_capacity[rows, cols]
+    job = grid.job_strict[rows]
+    frame["job_at_entry"] = job[np.arange(len(rows)), cols]
+    history = np.cumsum(job, axis=1, dtype=np.int32)
+    history = np.concatenate([np.zeros((len(rows), 1), np.int32), history], axis=1)
+    frame["months_in_job_24"] = (history[np.arange(len(rows)), cols]
+                                 - history[np.arange(len(rows)), cols - HISTORY_MONTHS])
+    for horizon in OUTCOME_HORIZONS:
+        target = cols + horizon
+        observed = target < grid.n_months
+        value = job[np.arange(len(rows)), np.minimum(target, grid.n_months - 1)]
+        frame[f"job_{horizon}"] = pd.array(np.where(observed, value, False), dtype="boolean")
+        frame.loc[~observed, f"job_{horizon}"] = pd.NA
+    for horizon in OUTCOME_HORIZONS:
+        frame[f"unemployment_{horizon}"] = _quarter_rate(
+            extract, frame["fylke"], entries["month"].to_numpy() + horizon).to_numpy()
+    duration, censored = _durations(grid, rows, cols)
+    frame["duration"] = duration
+    frame["duration_first_year"] = np.minimum(duration, 12)
+    frame["duration_censored"] = censored
+    return frame[FRAME_COLUMNS].sort_values("person_id", kind="stable").reset_index(drop=True)
+
+
+def cli(argv: list[str]) -> int:
+    """`python -m helpers frame EXTRACT_DIR OUT.parquet`: write the analysis frame."""
+    from helpers.contract import load_extract
+
+    parser = argparse.ArgumentParser(prog="python -m helpers frame", description=cli.__doc__)
+    parser.add_argument("extract_dir")
+    parser.add_argument("out")
+    args = parser.parse_args(argv)
+    frame = build_frame(load_extract(args.extract_dir))
+    try:
+        from helpers.files import atomic_path
+    except ImportError:  # pragma: no cover - files.py is part of the package
+        raise
+    with atomic_path(args.out) as tmp:
+        frame.to_parquet(tmp, index=False)
+    print(f"Analyserammen: {len(frame)} tilganger skrevet til {args.out}")
+    return 0

@@ -1,0 +1,216 @@
+"""The analysis frame on small extracts whose answers are worked out by hand.
+
+Each test builds a few persons with ExtractBuilder and states, in a comment, the months
+that matter and why the expected value follows from DATA_CONTRACT.md's definitions.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.spells import build_frame, build_grid, coverage_matrix, first_entries
+from tests.builders import ExtractBuilder
+
+
+def frame_of(builder: ExtractBuilder) -> pd.DataFrame:
+    return build_frame(builder.build()).set_index("person_id")
+
+
+def test_coverage_counts_a_month_touched_by_one_day():
+    # A spell from 31 January to 1 March covers January, February and March.
+    spells = pd.DataFrame({"person_id": ["a"], "fra_dato": pd.to_datetime(["2014-01-31"]),
+                           "til_dato": pd.to_datetime(["2014-03-01"])})
+    first = 2014 * 12
+    m = coverage_matrix(spells, pd.Index(["a", "b"]), first, first + 5)
+    assert m.tolist() == [[True, True, True, False, False, False], [False] * 6]
+
+
+def test_gap_of_five_months_continues_the_spell():
+    # FU Jan–Mar 2014, none Apr–Aug (5 months), FU Sep 2014: one participation Jan–Sep.
+    b = ExtractBuilder().person("p")
+    b.tiltak("p", "2014-01-10", "2014-03-20").tiltak("p", "2014-09-01", "2014-09-30")
+    row = frame_of(b).loc["p"]
+    assert row["entry_month"] == "2014-01"
+    assert row["duration"] == 9
+    assert row["duration_first_year"] == 9
+    assert not row["duration_censored"]
+
+
+def test_gap_of_six_months_ends_the_spell():
+    # FU Jan–Mar 2014, none Apr–Sep (6 months): the participation ends in March.
+    b = ExtractBuilder().person("p")
+    b.tiltak("p", "2014-01-10", "2014-03-20").tiltak("p", "2014-10-01", "2014-10-30")
+    row = frame_of(b).loc["p"]
+    assert row["entry_month"] == "2014-01"
+    assert row["duration"] == 3
+
+
+def test_six_month_gap_before_2013_makes_an_entry_five_does_not():
+    # a: FU ends June 2012, none Jul–Dec 2012 (6 months), FU Jan 2013 -> entry 2013-01.
+    # b: FU ends July 2012, none Aug–Dec (5 months), FU Jan 2013 -> the 2012 participation
+    #    continues; no entry in 2013–2018, so b is not in the population.
+    bld = ExtractBuilder().person("a").person("b")
+    bld.tiltak("a", "2012-03-01", "2012-06-30").tiltak("a", "2013-01-05", "2013-05-31")
+    bld.tiltak("b", "2012-03-01", "2012-07-01").tiltak("b", "2013-01-05", "2013-05-31")
+    frame = frame_of(bld)
+    assert list(frame.index) == ["a"]
+    assert frame.loc["a", "entry_month"] == "2013-01"
+
+
+def test_adjacent_and_overlapping_pieces_are_one_participation():
+    # Pieces Jan, Feb–15 Mar, 1 Mar–Apr 2014 (adjacent and overlapping): Jan–Apr, 4 months.
+    b = ExtractBuilder().person("p")
+    b.tiltak("p", "2014-01-01", "2014-01-31").tiltak("p", "2014-02-01", "2014-03-15")
+    b.tiltak("p", "2014-03-01", "2014-04-30")
+    row = frame_of(b).loc["p"]
+    assert (row["entry_month"], row["duration"]) == ("2014-01", 4)
+
+
+def test_open_ended_spell_runs_to_uttrekksdato_and_is_censored():
+    # FU from 10 June 2018, ongoing; uttrekksdato 2020-12-31: June 2018 – Dec 2020 = 31 months.
+    b = ExtractBuilder().person("p").tiltak("p", "2018-06-10", None)
+    row = frame_of(b).loc["p"]
+    assert row["duration"] == 31
+    assert row["duration_first_year"] == 12
+    assert row["duration_censored"]
+
+
+def test_transition_date_splits_oppfolging_into_old_and_new():
+    # County 03 switched on 2015-06-15: a start on the 14th is old, on the 15th new.
+    # Arbeid med bistand is old whatever the date; Utvidet oppfølging is its own group.
+    b = ExtractBuilder()
+    for pid in "abcd":
+        b.person(pid)
+    b.tiltak("a", "2015-06-14", "2015-09-30")
+    b.tiltak("b", "2015-06-15", "2015-09-30")
+    b.tiltak("c", "2016-03-01", "2016-09-30", kode="ARBEID_MED_BISTAND")
+    b.tiltak("d", "2017-03-01", "2017-09-30", kode="UTVIDET_OPPFOLGING", leverandor=None)
+    frame = frame_of(b)
+    assert frame["programme"].to_dict() == {"a": "gammelt", "b": "nytt", "c": "gammelt",
+                                            "d": "utvidet"}
+    assert frame.loc["d", "provider_type"] == "ukjent"
+    assert frame.loc["a", "provider_type"] == "skjermet"
+
+
+def test_weekly_hours_threshold_is_four():
+    # 3.99 hours a week is not employment; 4 hours is. Outcome month: Jan 2015.
+    b = ExtractBuilder().person("low").person("four")
+    for pid, hours in (("low", 3.99), ("four", 4.0)):
+        b.tiltak(pid, "2014-01-01", "2014-03-31").jobb(pid, "2014-12-20", "2015-02-10", hours)
+    frame = frame_of(b)
+    assert not frame.loc["low", "job_12"]
+    assert frame.loc["four", "job_12"]
+
+
+def test_other_programme_blocks_job_but_wage_subsidy_does_not():
+    # All three employed in Jan 2015 (12 months after entry in Jan 2014); 'prak' is in work
+    # practice that month, 'lonn' has a wage subsidy, 'fu' is in a follow-up programme.
+    b = ExtractBuilder()
+    for pid in ("prak", "lonn", "fu"):
+        b.person(pid).tiltak(pid, "2014-01-01", "2014-03-31").jobb(pid, "2014-06-01", None)
+    b.tiltak("prak", "2015-01-15", "2015-01-20", kode="ARBEIDSPRAKSIS", leverandor=None)
+    b.tiltak("lonn", "2015-01-01", "2015-06-30", kode="LONNSTILSKUDD", leverandor=None)
+    b.tiltak("fu", "2015-01-01", "2015-02-28")  # a later follow-up spell is compatible
+    frame = frame_of(b)
+    assert not frame.loc["prak", "job_12"]
+    assert frame.loc["lonn", "job_12"]
+    assert frame.loc["fu", "job_12"]
+    # 'prak' is in job again in Jul 2015 (18 months) when the practice is over.
+    assert frame.loc["prak", "job_18"]
+
+
+def test_outcome_after_uttrekksdato_is_missing():
+    # uttrekksdato 2020-06-30; entry Dec 2018: +18 = Jun 2020 observed, +24 = Dec 2020 not.
+    b = ExtractBuilder(uttrekksdato="2020-06-30").person("p")
+    b.tiltak("p", "2018-12-03", "2019-02-28").jobb("p", "2019-06-01", None)
+    row = frame_of(b).loc["p"]
+    assert row["job_12"] and row["job_18"]
+    assert pd.isna(row["job_24"])
+
+
+def test_entries_outside_2013_2018_and_first_entry_in_period():
+    # early: only an entry in 2012 continuing into 2013 (no 6-month gap) -> out.
+    # late: first entry in Feb 2019 -> out.
+    # again: entry in 2012, 6+ months of nothing, entry in Mar 2014 -> in, entry 2014-03.
+    # twice: entries in 2014-02 and 2016-05 -> the first one counts.
+    b = ExtractBuilder()
+    for pid in ("early", "late", "again", "twice"):
+        b.person(pid)
+    b.tiltak("early", "2012-05-01", "2013-03-31")
+    b.tiltak("late", "2019-02-01", "2019-05-31")
+    b.tiltak("again", "2012-01-01", "2012-06-30").tiltak("again", "2014-03-02", "2014-05-31")
+    b.tiltak("twice", "2014-02-01", "2014-04-30").tiltak("twice", "2016-05-01", "2016-06-30")
+    frame = frame_of(b)
+    assert sorted(frame.index) == ["again", "twice"]
+    assert frame.loc["again", "entry_month"] == "2014-03"
+    assert frame.loc["twice", "entry_month"] == "2014-02"
+
+
+def test_characteristics_at_entry():
+    # Entry Apr 2016 for a woman born 1990, landgruppe 3, no education recorded.
+    # AAP with a muskel_skjelett diagnosis covers April; reduced capacity (varig) too.
+    # Employed (strict) Jan 2014 – Jan 2015 = 13 months, of which the 24 months before entry
+    # (Apr 2014 – Mar 2016) hold Apr 2014 – Jan 2015 = 10 months; not employed at entry.
+    b = ExtractBuilder().person("p", fodselsar=1990, kjonn="K", landgruppe=3, utdanning=None)
+    b.tiltak("p", "2016-04-11", "2016-08-31")
+    b.ytelse("p", "2015-01-01", "2016-12-31", diagnose="muskel_skjelett")
+    b.status("p", "2015-01-01", None, gruppe="varig_tilpasset")
+    b.jobb("p", "2014-01-01", "2015-01-31")
+    row = frame_of(b).loc["p"]
+    assert row["age"] == 26
+    assert row["female"] and row["immigrant"] and row["landgruppe"] == 3
+    assert row["education"] == "ukjent"
+    assert row["aap_diagnosis"] == "muskel_skjelett"
+    assert row["reduced_capacity"]
+    assert row["months_in_job_24"] == 10
+    assert not row["job_at_entry"]
+
+
+def test_aap_without_diagnosis_and_no_aap():
+    b = ExtractBuilder().person("u").person("n").person("s")
+    for pid in "uns":
+        b.tiltak(pid, "2014-05-01", "2014-07-31")
+    b.ytelse("u", "2014-01-01", None, diagnose=None)
+    b.ytelse("n", "2014-06-01", None, diagnose="annen")  # starts after the entry month
+    b.status("s", "2014-01-01", "2014-12-31", gruppe="situasjonsbestemt")
+    frame = frame_of(b)
+    assert frame["aap_diagnosis"].to_dict() == {"n": "ikke_aap", "s": "ikke_aap", "u": "ukjent"}
+    assert not frame.loc["s", "reduced_capacity"]
+
+
+def test_unemployment_is_the_entry_countys_rate_in_the_outcome_quarter():
+    # Entry Nov 2014: +12 = Nov 2015 (2015Q4), +18 = May 2016 (2016Q2), +24 = Nov 2016.
+    b = ExtractBuilder().person("p").tiltak("p", "2014-11-01", "2015-01-31")
+    for quarter, rate in (("2015Q4", 3.1), ("2016Q2", 3.4), ("2016Q4", 2.9), ("2015Q3", 9.9)):
+        b.add("ledighet", fylke="03", kvartal=quarter, ledighetsrate=rate)
+    row = frame_of(b).loc["p"]
+    assert (row["unemployment_12"], row["unemployment_18"], row["unemployment_24"]) == \
+        (3.1, 3.4, 2.9)
+
+
+def test_entry_spell_gives_office_county_and_provider():
+    # Two follow-up spells start in the entry month; the earlier one (AB, 3 March) gives the
+    # programme, provider and office, even though Oppfølging starting 20 March is listed first.
+    b = ExtractBuilder().person("p")
+    b.add("fylker", fylke="11", navn="Rogaland", overgang_dato="2015-01-01")
+    b.add("leverandorer", leverandor_id="K9", leverandortype="kommersiell")
+    b.tiltak("p", "2016-03-20", "2016-06-30", kode="OPPFOLGING", leverandor="K9",
+             kontor="1103", fylke="11")
+    b.tiltak("p", "2016-03-03", "2016-04-30", kode="ARBEID_MED_BISTAND", leverandor="L1",
+             kontor="0301", fylke="03")
+    row = frame_of(b).loc["p"]
+    assert (row["programme"], row["programme_code"], row["provider_type"], row["nav_kontor"],
+            row["fylke"]) == ("gammelt", "ARBEID_MED_BISTAND", "skjermet", "0301", "03")
+    assert row["duration"] == 4
+
+
+def test_unknown_provider_is_ukjent():
+    b = ExtractBuilder().person("p").tiltak("p", "2016-03-20", "2016-06-30", leverandor="ZZ")
+    assert frame_of(b).loc["p", "provider_type"] == "ukjent"
+
+
+def test_first_entries_on_the_grid():
+    b = ExtractBuilder().person("p").tiltak("p", "2013-01-01", "2013-02-28")
+    grid = build_grid(b.build())
+    entries = first_entries(grid)
+    assert entries["month"].tolist() == [2013 * 12]
+    assert grid.follow_up.shape == (1, (2020 - 2011 + 1) * 12)  # 2011-01 .. 2020-12
