@@ -312,3 +312,84 @@ def cli(argv: list[str]) -> int:
         frame.to_parquet(tmp, index=False)
     print(f"Analyserammen: {len(frame)} tilganger skrevet til {args.out}")
     return 0
+
+
+# --- Histories before entry (Figur 3.5–3.7) ---------------------------------------------
+
+NAV_STATUS_LABELS = {
+    "reduced_capacity": "Nedsatt arbeidsevne",
+    "other_registered": "Annen NAV-bruker",
+    "not_registered": "Ikke registrert hos NAV",
+}
+
+# Programme the month before entry (Figur 3.6): categories in priority order, for a person
+# in several programmes that month.
+PROGRAMME_BEFORE_CATEGORIES = {
+    "ARBEIDSPRAKSIS": "Arbeidspraksis",
+    "AVKLARING": "Avklaring",
+    "LONNSTILSKUDD": "Lønnstilskudd",
+    "ANNEN_OPPFOLGING": "Andre oppfølgingstiltak",
+    "OPPLAERING": "Opplæring",
+    "ARBEIDSFORBEREDENDE": "Andre tiltak",
+    "TILRETTELAGT_ARBEID": "Andre tiltak",
+    "ANNET": "Andre tiltak",
+}
+NO_PROGRAMME = "Ikke i tiltak"
+
+
+def _entrant_positions(grid: MonthGrid, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Grid row and entry-month column of each frame row."""
+    rows = grid.persons.get_indexer(frame["person_id"])
+    year = frame["entry_month"].str.slice(0, 4).astype(int).to_numpy()
+    month = frame["entry_month"].str.slice(5, 7).astype(int).to_numpy()
+    return rows, year * 12 + month - 1 - grid.first_month
+
+
+def monthly_history(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
+                    months_before: int = HISTORY_MONTHS) -> pd.DataFrame:
+    """Shares (percent) of entrants in each NAV status and in job (strict), month by month
+    from `months_before` months before entry to the month before it, per group `by`.
+
+    Columns: group, relative_month (−24 … −1), measure, share, n. Aggregates only.
+    """
+    rows, cols = _entrant_positions(grid, frame)
+    offsets = np.arange(-months_before, 0)
+    take = cols[:, None] + offsets[None, :]
+    registered = grid.registered[rows[:, None], take]
+    reduced = grid.reduced_capacity[rows[:, None], take]
+    measures = {
+        "reduced_capacity": reduced,
+        "other_registered": registered & ~reduced,
+        "not_registered": ~registered,
+        "job_strict": grid.job_strict[rows[:, None], take],
+    }
+    groups = frame[by].to_numpy()
+    out = []
+    for group in pd.unique(groups):
+        mask = groups == group
+        for name, matrix in measures.items():
+            out.append(pd.DataFrame({
+                "group": group, "relative_month": offsets, "measure": name,
+                "share": 100 * matrix[mask].mean(axis=0), "n": int(mask.sum()),
+            }))
+    return pd.concat(out, ignore_index=True)
+
+
+def programme_before_entry(extract: Extract, frame: pd.DataFrame) -> pd.Series:
+    """For each entrant, the labour-market programme the month before entry (Figur 3.6
+    categories), or 'Ikke i tiltak'. Indexed like `frame`."""
+    tiltak = extract["tiltak"]
+    others = tiltak[tiltak["tiltakskode"].isin(list(PROGRAMME_BEFORE_CATEGORIES)).to_numpy(bool)]
+    entries = pd.DataFrame({
+        "person_id": frame["person_id"].to_numpy(),
+        "month": (frame["entry_month"].str.slice(0, 4).astype(int) * 12
+                  + frame["entry_month"].str.slice(5, 7).astype(int) - 1).to_numpy(),
+    })
+    last_month = int(extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1)
+    cov = _covering(others, entries, last_month, offset=-1)
+    priority = {code: i for i, code in enumerate(PROGRAMME_BEFORE_CATEGORIES)}
+    cov = cov.assign(_p=cov["tiltakskode"].map(priority)).sort_values(["person_id", "_p"])
+    first = cov.drop_duplicates("person_id")
+    label = dict(zip(first["person_id"], first["tiltakskode"].map(PROGRAMME_BEFORE_CATEGORIES)))
+    return pd.Series([label.get(p, NO_PROGRAMME) for p in frame["person_id"]],
+                     index=frame.index, dtype=object)

@@ -214,3 +214,42 @@ def test_first_entries_on_the_grid():
     entries = first_entries(grid)
     assert entries["month"].tolist() == [2013 * 12]
     assert grid.follow_up.shape == (1, (2020 - 2011 + 1) * 12)  # 2011-01 .. 2020-12
+
+
+def test_monthly_history_shares_by_programme():
+    # Two old entrants in Jan 2014. 'a' has reduced capacity from Jan 2013 (months −12…−1),
+    # 'b' is registered 'standard' from Jul 2013 (−6…−1) and employed Jun 2012 – Dec 2013.
+    from helpers.spells import monthly_history
+
+    b = ExtractBuilder().person("a").person("b")
+    b.tiltak("a", "2014-01-05", "2014-03-31").tiltak("b", "2014-01-05", "2014-03-31")
+    b.status("a", "2013-01-01", None, gruppe="varig_tilpasset")
+    b.status("b", "2013-07-01", None, gruppe="standard")
+    b.jobb("b", "2012-06-01", "2013-12-31")
+    extract = b.build()
+    frame = build_frame(extract)
+    hist = monthly_history(build_grid(extract), frame).set_index(["measure", "relative_month"])
+    share = hist["share"]
+    assert share[("reduced_capacity", -24)] == 0 and share[("reduced_capacity", -12)] == 50
+    assert share[("other_registered", -7)] == 0 and share[("other_registered", -6)] == 50
+    assert share[("not_registered", -24)] == 100 and share[("not_registered", -1)] == 0
+    assert share[("job_strict", -24)] == 0 and share[("job_strict", -1)] == 50
+    assert (hist["n"] == 2).all()
+
+
+def test_programme_before_entry_uses_priority_and_the_month_before():
+    # Entry Jun 2014. 'x' has work practice and training in May -> work practice first.
+    # 'y' had a wage subsidy in March only -> nothing the month before.
+    from helpers.spells import programme_before_entry
+
+    b = ExtractBuilder().person("x").person("y").person("z")
+    for pid in "xyz":
+        b.tiltak(pid, "2014-06-02", "2014-08-31")
+    b.tiltak("x", "2014-05-01", "2014-05-31", kode="OPPLAERING", leverandor=None)
+    b.tiltak("x", "2014-04-01", "2014-05-10", kode="ARBEIDSPRAKSIS", leverandor=None)
+    b.tiltak("y", "2014-03-01", "2014-03-31", kode="LONNSTILSKUDD", leverandor=None)
+    b.tiltak("z", "2014-05-20", "2014-06-10", kode="AVKLARING", leverandor=None)
+    extract = b.build()
+    frame = build_frame(extract)
+    before = dict(zip(frame["person_id"], programme_before_entry(extract, frame)))
+    assert before == {"x": "Arbeidspraksis", "y": "Ikke i tiltak", "z": "Avklaring"}

@@ -1,0 +1,88 @@
+"""The published figures (data/published/): read them, and the corrections the report makes.
+
+The CSVs are transcribed exactly as printed. Where NOTES.md shows that a printed value
+cannot be right, `CORRECTIONS` says which value the report compares with (and the
+synthetic generator targets), and why; the book prints that list beside the tables.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+PUBLISHED_DIR = Path(__file__).resolve().parent.parent / "data" / "published"
+
+SOURCE = "Proba-rapport 2019-8, Resultater av oppfølgingstiltak – Delrapport 1"
+
+# (table, row as printed, column, value compared with, reason). Rows as printed in the CSVs.
+CORRECTIONS = pd.DataFrame(
+    [
+        ("tabell_3_1", "AAP/muskel- og skjelettlidelser", "Gammelt", 17.3,
+         "Radene for psykiske og muskel-/skjelettlidelser er trolig byttet om (NOTES.md punkt 2): "
+         "bare med byttede rader stemmer teksten om at om lag halvparten av AAP-mottakerne har "
+         "en psykisk diagnose, og at andelen av alle falt med rundt 10 prosentpoeng."),
+        ("tabell_3_1", "AAP/muskel- og skjelettlidelser", "Nytt", 14.1, "Som over."),
+        ("tabell_3_1", "AAP/psykiske lidelser", "Gammelt", 32.5, "Som over."),
+        ("tabell_3_1", "AAP/psykiske lidelser", "Nytt", 23.2, "Som over."),
+        ("vedlegg_1", "AAP, muskel- og skjelettlidelser", "Skjermede", 13.5,
+         "Samme rekkefølge og størrelser som i Tabell 3.1, og derfor trolig samme ombytting."),
+        ("vedlegg_1", "AAP, muskel- og skjelettlidelser", "Kommersielle", 15.0, "Som over."),
+        ("vedlegg_1", "AAP, psykiske lidelser", "Skjermede", 23.0, "Som over."),
+        ("vedlegg_1", "AAP, psykiske lidelser", "Kommersielle", 22.9, "Som over."),
+        ("vedlegg_1", "50 eller eldre", "Kommersielle", 25.6,
+         "Aldersfordelingen summerer til 105,6 med trykt 31,2 (NOTES.md punkt 3); 25,6 er det "
+         "som får den til å summere til 100."),
+    ],
+    columns=["table", "row", "column", "value", "reason"],
+)
+
+
+@lru_cache(maxsize=None)
+def read_published(table: str, directory: Path = PUBLISHED_DIR) -> pd.DataFrame:
+    """One published table as printed: table, section, row, column, value, stars, unit, flag.
+    Blank printed cells (no value, no flag) are dropped."""
+    path = Path(directory) / f"{table}.csv"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"Fant ikke den publiserte tabellen {path}. data/published/ skal inneholde "
+            "kopiene av de publiserte tallene (se README)."
+        )
+    df = pd.read_csv(path, dtype={"value": "string", "flag": "string", "column": "string",
+                                  "section": "string"}, keep_default_na=False)
+    df = df[(df["value"] != "") | (df["flag"] != "")].copy()
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    return df.reset_index(drop=True)
+
+
+def published_values(table: str, unit: str | None = None, corrected: bool = True) -> pd.DataFrame:
+    """Published cells of a table (optionally one unit), with the report's corrections applied
+    when `corrected`: columns row, column, unit, value, printed, corrected (bool)."""
+    df = read_published(table).copy()
+    if unit is not None:
+        df = df[df["unit"] == unit]
+    df["printed"] = df["value"]
+    df["corrected"] = False
+    if corrected:
+        fixes = CORRECTIONS[CORRECTIONS["table"] == table]
+        for fix in fixes.itertuples():
+            hit = (df["row"] == fix.row) & (df["column"] == fix.column)
+            df.loc[hit, "value"] = fix.value
+            df.loc[hit, "corrected"] = True
+    return df[["section", "row", "column", "unit", "value", "printed", "corrected"]]
+
+
+def prose_fact(fact_id: str, directory: Path = PUBLISHED_DIR) -> float:
+    """A number stated in the published prose (prose_facts.csv), by its fact id."""
+    facts = pd.read_csv(Path(directory) / "prose_facts.csv", dtype=str)
+    hit = facts.loc[facts["fact_id"] == fact_id, "value"]
+    if hit.empty:
+        raise KeyError(f"prose_facts.csv har ingen fact_id '{fact_id}'")
+    return float(hit.iloc[0])
+
+
+def caption(table: str, directory: Path = PUBLISHED_DIR) -> str:
+    """The published caption of a table, without markdown emphasis."""
+    manifest = pd.read_csv(Path(directory) / "tables_manifest.csv", dtype=str)
+    text = manifest.loc[manifest["table"] == table, "caption_no"].iloc[0]
+    return " ".join(text.replace("*", "").split())
