@@ -1,0 +1,47 @@
+"""Sentences whose numbers and wording follow from the results.
+
+The chapters state results only through these functions, so the same book reads
+correctly on a real extract: a number is formatted the Norwegian way, and a comparison's
+words (høyere/lavere, økte/falt, om lag like) follow the sign and size of the difference.
+"""
+from __future__ import annotations
+
+import math
+
+SAME_WITHIN_PP = 1.0  # differences under one percentage point are called "om lag like"
+
+
+def pct(value: float, decimals: int = 0) -> str:
+    """'80 prosent' style: a percentage with a decimal comma."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "ukjent andel"
+    return f"{value:.{decimals}f}".replace(".", ",") + " prosent"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A number with thin-space thousands and a decimal comma: 46 865, 39,8."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def pp(value: float, decimals: int = 0) -> str:
+    """A difference in percentage points, without sign."""
+    return f"{abs(value):.{decimals}f}".replace(".", ",") + " prosentpoeng"
+
+
+def compare(a: float, b: float, higher: str = "høyere", lower: str = "lavere",
+            same: str = "om lag like høy", tolerance: float = SAME_WITHIN_PP) -> str:
+    """Word for b compared with a: `higher`, `lower` or `same` (within `tolerance`)."""
+    if any(math.isnan(x) for x in (a, b)):
+        return "ikke mulig å sammenligne"
+    if abs(b - a) < tolerance:
+        return same
+    return higher if b > a else lower
+
+
+def change(first: float, last: float, tolerance: float = SAME_WITHIN_PP) -> str:
+    """'økte fra 20 til 25 prosent' / 'falt fra …' / 'holdt seg på om lag …'."""
+    if abs(last - first) < tolerance:
+        return f"holdt seg på om lag {pct(last)}"
+    verb = "økte" if last > first else "falt"
+    return f"{verb} fra {pct(first)} til {pct(last)}"

@@ -1,0 +1,314 @@
+"""Tables the chapters show: computed from the analysis frame, set beside the published ones.
+
+Computations return tidy DataFrames (section, row, column, unit, value, numerator) whose
+row and column labels are the published table's, so the "publisert" column is a join.
+Small cells are suppressed by one rule (`MIN_CELL`) before anything is shown. `*_gt`
+functions turn a compared table into a great-tables table with a source note.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.published import SOURCE, published_values
+
+MIN_CELL = 5  # a count, or a share's numerator, of 1–4 persons is not shown
+
+PROGRAMME_LABELS = {"gammelt": "Gammelt", "nytt": "Nytt", "utvidet": "Utvidet oppfølging"}
+PROVIDER_LABELS = {"skjermet": "Skjermet", "kommersiell": "Kommersiell", "ideell": "Ideell",
+                   "ukjent": "* Annet/ukjent"}
+PROGRAMME_DETAIL_LABELS = {
+    ("gammelt", "ARBEID_MED_BISTAND"): "Arbeid med bistand",
+    ("gammelt", "OPPFOLGING"): "Oppfølging (gammelt)",
+    ("nytt", "OPPFOLGING"): "Oppfølging (nytt)",
+    ("utvidet", "UTVIDET_OPPFOLGING"): "Utvidet oppfølging i NAV",
+}
+AGE_GROUPS = (("24 eller yngre", 0, 24), ("25 – 29", 25, 29), ("30 – 39", 30, 39),
+              ("40 – 49", 40, 49), ("50 eller eldre", 50, 200))
+EDUCATION_ROWS = (("grunnskole", "Grunnskole"),
+                  ("vgs_grunnkurs", "Videregående skole, GK og VK1"),
+                  ("vgs_fullfort", "Videregående avsluttet utdanning"),
+                  ("hoyere_kort", "Høyere utdanning, inntil 4 år*"),
+                  ("hoyere_lang", "Høyere utdanning, over 4 år"),
+                  ("ukjent", "Ukjent"))
+# AAP with no registered diagnosis is counted with 'andre diagnoser'.
+AAP_ROWS = (("ikke_aap", "Ikke AAP"), ("muskel_skjelett", "AAP/muskel- og skjelettlidelser"),
+            ("psykisk", "AAP/psykiske lidelser"), ("annen", "AAP/andre diagnoser"))
+COUNTRY_ROWS = ((1, "Norge"), (2, "Innvandrere, landgruppe 2"), (3, "Innvandrere, landgruppe 3"))
+
+SECTIONS_3_1 = {"age": "Aldersfordeling (i %)", "education": "Utdanningsfordeling (i %)**",
+                "aap": "AAP/diagnoser", "country": "Fødeland (i %)***"}
+# Vedleggstabell 1 prints some labels differently from Tabell 3.1.
+LABELS_VEDLEGG_1 = {
+    "sections": {"age": "Aldersfordeling (i %)", "education": "Utdanningsfordeling (i %)",
+                 "aap": "AAP/diagnoser (%)", "country": "Fødeland (i %)"},
+    "rows": {"Høyere utdanning, inntil 4 år*": "Høyere utdanning, inntil 4 år",
+             "AAP/muskel- og skjelettlidelser": "AAP, muskel- og skjelettlidelser",
+             "AAP/psykiske lidelser": "AAP, psykiske lidelser",
+             "AAP/andre diagnoser": "AAP, andre diagnoser"},
+}
+
+
+def _share_rows(group: pd.DataFrame, section: str, rows) -> list[dict]:
+    """Percent of the group in each category: rows are (label, boolean Series)."""
+    n = len(group)
+    out = []
+    for label, mask in rows:
+        k = int(np.asarray(mask, dtype=bool).sum())
+        out.append({"section": section, "row": label, "unit": "percent",
+                    "value": 100 * k / n if n else np.nan, "numerator": k})
+    return out
+
+
+def composition(frame: pd.DataFrame, by: str, columns: dict[str, str],
+                sections: dict[str, str] = SECTIONS_3_1, extra_rows: bool = False) -> pd.DataFrame:
+    """Characteristics at entry (Tabell 3.1 / Vedleggstabell 1) for each group of `by`.
+
+    `columns` maps values of `by` to column labels. With `extra_rows`, adds months in job in
+    the 24 months before entry and job at entry (Vedleggstabell 1). Returns tidy rows:
+    section, row, column, unit, value, numerator (persons behind a share; group size for
+    means).
+    """
+    out = []
+    for key, column in columns.items():
+        g = frame[frame[by] == key]
+        n = len(g)
+        age = g["age"].astype(float)
+        aap = g["aap_diagnosis"].replace({"ukjent": "annen"})
+        rows = [{"section": "", "row": "Totalt antall personer", "unit": "count",
+                 "value": float(n), "numerator": n}]
+        rows += _share_rows(g, "", [("Kvinner (i %)", g["female"])])
+        rows.append({"section": "", "row": "Gjennomsnittsalder", "unit": "years",
+                     "value": age.mean() if n else np.nan, "numerator": n})
+        rows += _share_rows(g, sections["age"],
+                            [(label, age.between(lo, hi)) for label, lo, hi in AGE_GROUPS])
+        rows += _share_rows(g, sections["education"],
+                            [(label, g["education"] == code) for code, label in EDUCATION_ROWS])
+        rows += _share_rows(g, sections["aap"],
+                            [(label, aap == code) for code, label in AAP_ROWS])
+        rows += _share_rows(g, sections["country"],
+                            [(label, g["landgruppe"] == code) for code, label in COUNTRY_ROWS])
+        if extra_rows:
+            rows.append({"section": "", "row": "Måneder i jobb før tiltaksstart",
+                         "unit": "months", "value": g["months_in_job_24"].mean() if n else np.nan,
+                         "numerator": n})
+            rows += _share_rows(g, "", [("Jobb ved tiltaksstart (%)", g["job_at_entry"])])
+        rows += _share_rows(g, "", [("Nedsatt arbeidsevne (i %)", g["reduced_capacity"])])
+        for row in rows:
+            row["column"] = column
+        out += rows
+    return pd.DataFrame(out)[["section", "row", "column", "unit", "value", "numerator"]]
+
+
+def tabell_3_1(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tabell 3.1: characteristics of old and new entrants 2013–2018."""
+    return composition(frame, "programme", {"gammelt": "Gammelt", "nytt": "Nytt"})
+
+
+def vedlegg_1(frame: pd.DataFrame) -> pd.DataFrame:
+    """Vedleggstabell 1: new-programme entrants at sheltered and commercial providers."""
+    new = frame[frame["programme"] == "nytt"]
+    table = composition(new, "provider_type",
+                        {"skjermet": "Skjermede", "kommersiell": "Kommersielle"},
+                        sections=LABELS_VEDLEGG_1["sections"], extra_rows=True)
+    table["row"] = table["row"].replace(LABELS_VEDLEGG_1["rows"])
+    return table
+
+
+def tabell_2_1(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tabell 2.1: entrants to the old and new programme by provider type, count and percent."""
+    rows = []
+    for programme, column in (("gammelt", "Gammelt"), ("nytt", "Nytt")):
+        g = frame[frame["programme"] == programme]
+        counts = g["provider_type"].value_counts()
+        for code, label in PROVIDER_LABELS.items():
+            k = int(counts.get(code, 0))
+            rows.append({"section": "", "row": label, "column": column, "unit": "count",
+                         "value": float(k), "numerator": k})
+            rows.append({"section": "", "row": label, "column": column, "unit": "percent",
+                         "value": 100 * k / len(g) if len(g) else np.nan, "numerator": k})
+        rows.append({"section": "", "row": "Sum", "column": column, "unit": "count",
+                     "value": float(len(g)), "numerator": len(g)})
+        rows.append({"section": "", "row": "Sum", "column": column, "unit": "percent",
+                     "value": 100.0 if len(g) else np.nan, "numerator": len(g)})
+    return pd.DataFrame(rows)
+
+
+def suppress_small_cells(table: pd.DataFrame, min_cell: int = MIN_CELL) -> pd.DataFrame:
+    """Blank every value whose numerator (persons behind it) is between 1 and min_cell − 1;
+    adds a boolean column `suppressed`."""
+    table = table.copy()
+    small = table["numerator"].between(1, min_cell - 1)
+    table["suppressed"] = small
+    table.loc[small, "value"] = np.nan
+    return table
+
+
+def compare_with_published(ours: pd.DataFrame, published_table: str) -> pd.DataFrame:
+    """Our (suppressed) table beside the published one: adds published, printed, corrected
+    and difference (ours − published), joined on row, column and unit."""
+    ours = suppress_small_cells(ours)
+    pub = published_values(published_table)[["row", "column", "unit", "value", "printed",
+                                               "corrected"]]
+    pub = pub.rename(columns={"value": "published"})
+    merged = ours.merge(pub, on=["row", "column", "unit"], how="left")
+    merged["difference"] = merged["value"] - merged["published"]
+    return merged
+
+
+# --- Formatting -------------------------------------------------------------------------
+
+def format_value(value: float, unit: str, suppressed: bool = False) -> str:
+    """A number the Norwegian way: counts with a thin space, others with one decimal comma."""
+    if suppressed:
+        return f"<{MIN_CELL}"
+    if value is None or pd.isna(value):
+        return "–"
+    if unit == "count":
+        return f"{value:,.0f}".replace(",", "\u202f")
+    return f"{value:.1f}".replace(".", ",")
+
+
+def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str,
+                  synthetic: bool, notes: list[str] | None = None, unit: str | None = None):
+    """A great-tables table: for each column group, 'Beregnet' (from the extract) beside
+    'Publisert', rows grouped by section, a source note and notes under the table."""
+    from great_tables import GT
+
+    data = compared if unit is None else compared[compared["unit"] == unit]
+    data = data.assign(
+        ours=[format_value(v, u, s) for v, u, s in
+              zip(data["value"], data["unit"], data["suppressed"])],
+        pub=[format_value(v, u) + (" ¹" if c is True else "") for v, u, c in
+             zip(data["published"], data["unit"], data["corrected"])],
+    )
+    order = list(dict.fromkeys(zip(data["section"], data["row"])))
+    wide = data.pivot_table(index=["section", "row"], columns="column",
+                            values=["ours", "pub"], aggfunc="first", sort=False)
+    groups = list(dict.fromkeys(data["column"]))
+    wide = wide.reindex(order)
+    flat = pd.DataFrame({"section": [s for s, _ in order], "row": [r for _, r in order]})
+    for g in groups:
+        flat[f"{g}__ours"] = wide[("ours", g)].to_numpy()
+        flat[f"{g}__pub"] = wide[("pub", g)].to_numpy()
+    ours_label = "Syntetisk" if synthetic else "Beregnet"
+    gt = GT(flat, rowname_col="row", groupname_col="section", id=table_id)
+    gt = gt.tab_header(title=title)
+    for g in groups:
+        gt = gt.tab_spanner(label=g, columns=[f"{g}__ours", f"{g}__pub"])
+    gt = gt.cols_label(**{f"{g}__ours": ours_label for g in groups},
+                       **{f"{g}__pub": "Publisert" for g in groups})
+    gt = gt.cols_align(align="right", columns=[c for c in flat.columns if "__" in c])
+    gt = gt.tab_source_note(source)
+    if data["corrected"].eq(True).any():
+        gt = gt.tab_source_note("¹ Publisert verdi rettet, se «Rettelser i de publiserte tallene» "
+                                "i vedlegget om data og metode.")
+    if data["suppressed"].any():
+        gt = gt.tab_source_note(f"<{MIN_CELL}: færre enn {MIN_CELL} personer, skjult.")
+    for note in notes or []:
+        gt = gt.tab_source_note(note)
+    return gt
+
+
+def source_note(extract, function: str, published: str) -> str:
+    """'Kilde:' line under a table: what it is computed from, by which function, and the
+    published table it is compared with."""
+    data = "syntetisk uttrekk" if extract.is_synthetic else "registeruttrekk"
+    return (f"Kilde: beregnet fra {data} ({extract.meta.get('uttrekksdato')}) med "
+            f"helpers.tables.{function}. Publisert: {SOURCE}, {published}.")
+
+
+# --- Series behind the figures -----------------------------------------------------------
+
+def entry_year(frame: pd.DataFrame) -> pd.Series:
+    return frame["entry_month"].str.slice(0, 4).astype(int)
+
+
+def entrants_by_year(frame: pd.DataFrame) -> pd.DataFrame:
+    """Figur 3.1: entrants by entry year and programme (Arbeid med bistand, old and new
+    Oppfølging, Utvidet oppfølging). Columns year, programme_detail, entrants."""
+    detail = [PROGRAMME_DETAIL_LABELS.get(key, "Annet") for key in
+              zip(frame["programme"], frame["programme_code"])]
+    counts = (pd.DataFrame({"year": entry_year(frame), "programme_detail": detail})
+              .value_counts().rename("entrants").reset_index())
+    counts["entrants"] = counts["entrants"].astype(float)
+    counts.loc[counts["entrants"].between(1, MIN_CELL - 1), "entrants"] = np.nan
+    order = list(PROGRAMME_DETAIL_LABELS.values())
+    counts["programme_detail"] = pd.Categorical(counts["programme_detail"], order)
+    return counts.sort_values(["year", "programme_detail"]).reset_index(drop=True)
+
+
+def _shares(frame: pd.DataFrame, by: list[str], measures: dict[str, pd.Series]) -> pd.DataFrame:
+    """Percent of each group in each measure (measures are boolean Series like frame)."""
+    data = frame[by].copy()
+    for name, mask in measures.items():
+        data[name] = np.asarray(mask, dtype=float)
+    grouped = data.groupby(by, observed=True)
+    shares = grouped.mean().mul(100)
+    n = grouped.size().rename("n")
+    tidy = shares.reset_index().melt(id_vars=by, var_name="measure", value_name="share")
+    tidy = tidy.merge(n.reset_index(), on=by)
+    numer = grouped.sum().reset_index().melt(id_vars=by, var_name="measure",
+                                             value_name="numerator")
+    tidy = tidy.merge(numer, on=by + ["measure"])
+    tidy.loc[tidy["numerator"].between(1, MIN_CELL - 1), "share"] = np.nan
+    return tidy
+
+
+CHARACTERISTICS_BY_YEAR = {
+    "age_50_plus": "50 år eller eldre",
+    "immigrant": "Innvandrere",
+    "reduced_capacity": "Nedsatt arbeidsevne",
+    "other_jobseeker": "Andre arbeidssøkere",
+    "aap": "Mottar AAP",
+}
+
+
+def characteristics_by_year(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Figur 3.3: percent of entrants each year who are 50+, immigrants, have reduced work
+    capacity (or not: other jobseekers), and receive AAP. Columns year, [by], measure,
+    label, share, n, numerator."""
+    data = frame.assign(year=entry_year(frame))
+    measures = {
+        "age_50_plus": data["age"].astype(float) >= 50,
+        "immigrant": data["immigrant"],
+        "reduced_capacity": data["reduced_capacity"],
+        "other_jobseeker": ~data["reduced_capacity"].astype(bool),
+        "aap": data["aap_diagnosis"] != "ikke_aap",
+    }
+    tidy = _shares(data, ["year"] + ([by] if by else []), measures)
+    tidy["label"] = tidy["measure"].map(CHARACTERISTICS_BY_YEAR)
+    return tidy
+
+
+def psychiatric_by_year(frame: pd.DataFrame) -> pd.DataFrame:
+    """Figur 3.4: AAP with a psychiatric diagnosis as percent of AAP recipients and of all
+    entrants, by entry year. Columns year, measure, label, share."""
+    data = frame.assign(year=entry_year(frame))
+    aap = data["aap_diagnosis"] != "ikke_aap"
+    psych = data["aap_diagnosis"] == "psykisk"
+    of_all = _shares(data, ["year"], {"of_all": psych})
+    of_aap = _shares(data[aap.to_numpy()], ["year"], {"of_aap": psych[aap]})
+    tidy = pd.concat([of_aap, of_all], ignore_index=True)
+    tidy["label"] = tidy["measure"].map({"of_aap": "Andel av dem som mottar AAP",
+                                         "of_all": "Andel av alle som starter"})
+    return tidy
+
+
+def aap_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
+    """Figur 3.2: AAP status and diagnosis group at entry, percent, by programme."""
+    aap = frame["aap_diagnosis"].replace({"ukjent": "annen"})
+    labels = dict(AAP_ROWS)
+    measures = {labels[code]: aap == code for code, _ in AAP_ROWS}
+    tidy = _shares(frame, ["programme"], measures)
+    tidy["programme"] = tidy["programme"].map(PROGRAMME_LABELS)
+    return tidy
+
+
+def programme_before_shares(frame: pd.DataFrame, before: pd.Series) -> pd.DataFrame:
+    """Figur 3.6: percent of entrants in each kind of programme the month before entry."""
+    categories = list(dict.fromkeys(before))
+    measures = {c: before == c for c in categories}
+    tidy = _shares(frame, ["programme"], measures)
+    tidy["programme"] = tidy["programme"].map(PROGRAMME_LABELS)
+    return tidy

@@ -1,0 +1,18 @@
+from helpers import prose
+
+
+def test_numbers_the_norwegian_way():
+    assert prose.pct(80.84) == "81 prosent"
+    assert prose.pct(80.84, 1) == "80,8 prosent"
+    assert prose.number(46865) == "46\u202f865"
+    assert prose.number(39.75, 1) == "39,8"
+    assert prose.pp(-9.34) == "9 prosentpoeng"
+
+
+def test_words_follow_the_sign_and_size():
+    assert prose.compare(80.8, 58.7) == "lavere"
+    assert prose.compare(5.0, 16.0) == "høyere"
+    assert prose.compare(51.2, 51.9) == "om lag like høy"
+    assert prose.change(20.0, 30.0) == "økte fra 20 prosent til 30 prosent"
+    assert prose.change(70.0, 45.0) == "falt fra 70 prosent til 45 prosent"
+    assert prose.change(50.2, 50.6).startswith("holdt seg på om lag")
