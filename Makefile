@@ -1,0 +1,58 @@
+# Two commands: `make report` renders the book, `make test` runs every test.
+# Each creates .venv and installs the pinned dependencies when needed.
+#   make report EXTRACT=/path/to/extract   renders the book from a real extract
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SYNTHETIC := data/synthetic
+EXTRACT ?= $(SYNTHETIC)
+BUILD ?= _build
+OUT ?= _book
+
+.PHONY: report test install extract synthetic unit notebooks quarto benchmark clean
+
+report: $(INSTALLED) extract
+	$(BIN)/python -m helpers book --extract "$(EXTRACT)" --build "$(BUILD)" --out "$(OUT)"
+
+test: unit notebooks
+
+unit: $(INSTALLED)
+	$(BIN)/python -m pytest tests -q
+
+# Execute the chapters on the synthetic extract, then let nbval re-run them and compare.
+notebooks: $(INSTALLED) synthetic
+	$(BIN)/python -m helpers book --extract "$(SYNTHETIC)" --build "$(BUILD)/nbval" --execute-only
+	$(BIN)/python -m pytest --nbval -q -p no:cacheprovider \
+	  --nbval-sanitize-with report/nbval_sanitize.cfg \
+	  $$(find "$(BUILD)/nbval/report" -name '*.ipynb' | sort)
+
+# Render with Quarto where it is installed (1.9 or newer).
+quarto: $(INSTALLED) extract
+	$(BIN)/python -m helpers book --extract "$(EXTRACT)" --build "$(BUILD)" --out "$(OUT)" --engine quarto
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# The synthetic extract is generated on first use; a real extract is never written to.
+extract:
+	@if [ "$(EXTRACT)" = "$(SYNTHETIC)" ]; then $(MAKE) --no-print-directory synthetic; \
+	elif [ ! -f "$(EXTRACT)/uttrekk.json" ]; then \
+	  echo "Fant ikke uttrekket: $(EXTRACT)/uttrekk.json mangler (se README, 'Data')." >&2; exit 2; fi
+
+synthetic: $(SYNTHETIC)/uttrekk.json
+
+$(SYNTHETIC)/uttrekk.json: | $(INSTALLED)
+	$(BIN)/python -m helpers synth $(SYNTHETIC)
+
+benchmark: $(INSTALLED)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(BUILD) $(OUT)
