@@ -45,3 +45,20 @@ def change(first: float, last: float, tolerance: float = SAME_WITHIN_PP) -> str:
         return f"holdt seg på om lag {pct(last)}"
     verb = "økte" if last > first else "falt"
     return f"{verb} fra {pct(first)} til {pct(last)}"
+
+
+def change_count(first: float, last: float, tolerance: float = 0.02) -> str:
+    """'økte fra 12 000 til 14 000' / 'falt fra …' / 'var om lag uendret' for counts
+    (relative tolerance)."""
+    if first and abs(last - first) / first < tolerance:
+        return f"var om lag uendret på {number(last)}"
+    verb = "økte" if last > first else "falt"
+    return f"{verb} fra {number(first)} til {number(last)}"
+
+
+def figure_caption(label: str, text: str, extract, function: str) -> str:
+    """The caption under a figure: its number and text, and the source line (which extract,
+    which helpers function)."""
+    data = "syntetisk uttrekk" if extract.is_synthetic else "registeruttrekk"
+    return (f"**{label}** {text}  \n*Kilde: beregnet fra {data} "
+            f"({extract.meta.get('uttrekksdato')}) med helpers.{function}.*")

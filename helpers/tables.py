@@ -312,3 +312,13 @@ def programme_before_shares(frame: pd.DataFrame, before: pd.Series) -> pd.DataFr
     tidy = _shares(frame, ["programme"], measures)
     tidy["programme"] = tidy["programme"].map(PROGRAMME_LABELS)
     return tidy
+
+
+def cell_value(table: pd.DataFrame, row: str, column: str, unit: str | None = None) -> float:
+    """One value of a tidy table by its row and column label (and unit, if ambiguous)."""
+    hit = table[(table["row"] == row) & (table["column"] == column)]
+    if unit is not None:
+        hit = hit[hit["unit"] == unit]
+    if len(hit) != 1:
+        raise KeyError(f"fant {len(hit)} celler for rad '{row}', kolonne '{column}'")
+    return float(hit["value"].iloc[0])

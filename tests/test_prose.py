@@ -16,3 +16,8 @@ def test_words_follow_the_sign_and_size():
     assert prose.change(20.0, 30.0) == "økte fra 20 prosent til 30 prosent"
     assert prose.change(70.0, 45.0) == "falt fra 70 prosent til 45 prosent"
     assert prose.change(50.2, 50.6).startswith("holdt seg på om lag")
+
+
+def test_change_in_counts():
+    assert prose.change_count(15000, 12000) == "falt fra 15\u202f000 til 12\u202f000"
+    assert prose.change_count(15000, 15100).startswith("var om lag uendret")
