@@ -62,3 +62,32 @@ def figure_caption(label: str, text: str, extract, function: str) -> str:
     data = "syntetisk uttrekk" if extract.is_synthetic else "registeruttrekk"
     return (f"**{label}** {text}  \n*Kilde: beregnet fra {data} "
             f"({extract.meta.get('uttrekksdato')}) med helpers.{function}.*")
+
+
+def definitions() -> str:
+    """The contract's definitions as the code implements them, with the code's constants."""
+    from helpers import spells
+
+    return "\n".join([
+        f"- **Oppfølgingstiltak**: {', '.join(spells.FOLLOW_UP_CODES)} i tabellen tiltak.",
+        f"- **Tilgang**: en måned i et oppfølgingstiltak etter minst {spells.GAP_MONTHS} måneder "
+        f"uten. Opphold på under {spells.GAP_MONTHS} måneder hører til samme løp. Tilgangens "
+        "tiltak, leverandør, NAV-kontor og fylke er de til tiltaksperioden som starter først i "
+        "tilgangsmåneden.",
+        f"- **Populasjon**: hver persons første tilgang i {spells.FIRST_ENTRY_YEAR}–"
+        f"{spells.LAST_ENTRY_YEAR}. *Gammelt* er Arbeid med bistand, eller Oppfølging som startet "
+        "før fylkets overgangsdato; *nytt* er Oppfølging fra og med overgangsdatoen; *utvidet* "
+        "er Utvidet oppfølging i NAV.",
+        f"- **I jobb (streng definisjon)**: i et arbeidsforhold med minst "
+        f"{number(spells.MIN_WEEKLY_HOURS)} timer i uka, og ikke i noe annet arbeidsrettet tiltak "
+        "enn et oppfølgingstiltak eller lønnstilskudd.",
+        f"- **Ved tilgang**: alder (tilgangsår minus fødselsår); nedsatt arbeidsevne, AAP og "
+        f"diagnosegruppe og jobb i tilgangsmåneden; måneder i jobb de {spells.HISTORY_MONTHS} "
+        "månedene før.",
+        "- **Utfall**: i jobb " + ", ".join(str(h) for h in spells.OUTCOME_HORIZONS) +
+        " måneder etter tilgangsmåneden; mangler når den måneden er etter uttrekksdatoen. "
+        "Arbeidsledigheten er fylkets rate i kvartalet til den måneden.",
+        f"- **Varighet**: måneder fra og med tilgangsmåneden til og med siste måned i et "
+        f"oppfølgingstiltak før første periode på {spells.GAP_MONTHS} måneder uten; en deltakelse "
+        "på én måned varer én måned. Varighet første år er avkortet ved 12 måneder.",
+    ])

@@ -322,3 +322,22 @@ def cell_value(table: pd.DataFrame, row: str, column: str, unit: str | None = No
     if len(hit) != 1:
         raise KeyError(f"fant {len(hit)} celler for rad '{row}', kolonne '{column}'")
     return float(hit["value"].iloc[0])
+
+
+def extract_overview(extract) -> pd.DataFrame:
+    """The extract's tables: file, rows and distinct persons (aggregates only)."""
+    from helpers.contract import TABLES
+
+    rows = []
+    for name, spec in TABLES.items():
+        if extract.has(name):
+            df = extract[name]
+            persons = df["person_id"].nunique() if "person_id" in df.columns else None
+            rows.append({"Tabell": name, "Fil": extract.files.get(name, f"{name}.parquet")
+                         if hasattr(extract, "files") else name,
+                         "Rader": format_value(float(len(df)), "count"),
+                         "Personer": "–" if persons is None else format_value(float(persons), "count")})
+        else:
+            rows.append({"Tabell": name, "Fil": "mangler" + ("" if spec.required else " (valgfri)"),
+                         "Rader": "–", "Personer": "–"})
+    return pd.DataFrame(rows)

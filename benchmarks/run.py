@@ -1,0 +1,90 @@
+"""Benchmark: wall time and peak memory (RSS of the whole process tree) of each stage.
+
+    python benchmarks/run.py [--skip-scale-10]
+
+Prints one row per stage with the target from the issue beside it. Not a test: nothing
+fails when a target is missed; the figures are for the closing note and for tracking.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory in bytes of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        p = int(entry)
+        children.setdefault(int(fields[1]), []).append(p)
+        rss[p] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, []))
+    return total
+
+
+def measure(label: str, cmd: list[str], target: str = "") -> dict:
+    """Run `cmd`, sampling the tree's memory every 50 ms; return wall seconds and peak GB."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    status = "ok" if proc.returncode == 0 else f"FAILED ({proc.returncode}): {err[-300:]}"
+    row = {"stage": label, "seconds": wall, "peak_gb": peak / 1e9, "target": target,
+           "status": status}
+    print(f"{label:<42} {wall:8.1f} s {peak / 1e9:7.2f} GB   {target:<24} {status}", flush=True)
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-scale-10", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    print(f"{'stage':<42} {'wall':>10} {'peak':>10}   {'target':<24} status")
+    s1, s10 = work / "synth1", work / "synth10"
+    measure("synth, scale 1", [PY, "-m", "helpers", "synth", str(s1)], "≤ 20 s, ≤ 3 GB")
+    measure("frame, scale 1", [PY, "-m", "helpers", "frame", str(s1), str(work / "f1.parquet")],
+            "≤ 5 s, ≤ 3 GB")
+    if not args.skip_scale_10:
+        measure("synth, scale 10", [PY, "-m", "helpers", "synth", str(s10), "--scale", "10"])
+        measure("frame, scale 10", [PY, "-m", "helpers", "frame", str(s10),
+                                    str(work / "f10.parquet")], "≤ 60 s, ≤ 4 GB")
+    from helpers.book import chapter_notebooks  # the book's chapter list, from _quarto.yml
+
+    for nb in chapter_notebooks(ROOT):
+        out = work / "executed" / nb.name
+        measure(f"execute {nb.name}", [PY, "-m", "papermill", str(nb), str(out), "-p",
+                                       "EXTRACT", str(s1), "--cwd", str(nb.parent)])
+    measure("book: execute + HTML + PDF (make report)",
+            [PY, "-m", "helpers", "book", "--extract", str(s1), "--build", str(work / "build"),
+             "--out", str(work / "book")], "≤ 90 s, ≤ 3 GB")
+    print(f"(scratch folder: {work})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
