@@ -1,0 +1,283 @@
+"""Tests of helpers/book.py and report/_pandoc: executing and rendering the book."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from great_tables import GT
+
+from helpers import book
+from helpers.contract import Extract
+
+REPO = Path(__file__).resolve().parent.parent
+FILTER = REPO / "report" / "_pandoc" / "gt_tables.lua"
+
+
+def gt_html(table_id: str = "x") -> str:
+    df = pd.DataFrame({"Tiltak": ["Oppfølging", "Arbeid med bistand"], "Deltakere": [1234, 567]})
+    return (GT(df, id=table_id).tab_header(title="Deltakere per tiltak", subtitle="Syntetisk")
+            .tab_source_note("Kilde: testdata").as_raw_html())
+
+
+def png_bytes() -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([1, 2, 3], [2, 1, 3])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def notebook(heading: str, table: bool = False, figure: bool = False, banner: str | None = None):
+    """An 'executed' notebook: heading, parameters cell, optional outputs."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells.append(nbformat.v4.new_markdown_cell(heading))
+    nb.cells.append(nbformat.v4.new_code_cell('EXTRACT = "x"', metadata={"tags": ["parameters"]}))
+    if banner:
+        cell = nbformat.v4.new_code_cell("#| echo: false\ndata_banner(extract)")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={
+            "text/markdown": banner, "text/plain": "<IPython.core.display.Markdown object>"})]
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.v4.new_markdown_cell("Tekst med æøå."))
+    if table:
+        cell = nbformat.v4.new_code_cell("GT(df, id='x')")
+        cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
+            "text/html": gt_html(), "text/plain": "GT(...) at 0x7f00deadbeef"})]
+        nb.cells.append(cell)
+    if figure:
+        cell = nbformat.v4.new_code_cell("plt.plot([1, 2, 3])")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={
+            "image/png": base64.b64encode(png_bytes()).decode(),
+            "text/plain": "<Figure size 300x200 with 1 Axes>"})]
+        nb.cells.append(cell)
+    return nb
+
+
+def pandoc(args: list[str], cwd: Path) -> str:
+    return subprocess.run([book._pandoc(), *args], cwd=cwd, check=True,
+                          capture_output=True, text=True).stdout
+
+
+# ---------------------------------------------------------------------------
+# gt_tables.lua
+# ---------------------------------------------------------------------------
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _strings(node) -> str:
+    return " ".join(n["c"] for n in _walk(node) if n.get("t") == "Str")
+
+
+def test_gt_filter_makes_a_pandoc_table(tmp_path):
+    nb = book.prepare_notebook(notebook("# T", table=True), "typst")
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    ast = json.loads(pandoc(["t.ipynb", "-f", "ipynb", "-t", "json", "--lua-filter", str(FILTER)],
+                            tmp_path))
+    tables = [n for n in _walk(ast["blocks"]) if n.get("t") == "Table"]
+    assert len(tables) == 1
+    assert not [n for n in _walk(ast["blocks"]) if n.get("t") == "RawBlock"]
+    attr, caption, colspecs, head, bodies, foot = tables[0]["c"]
+    assert "Deltakere per tiltak" in _strings(caption) and "Syntetisk" in _strings(caption)
+    assert [c[0]["t"] for c in colspecs] == ["AlignLeft", "AlignRight"]
+    assert _strings(head).split() == ["Tiltak", "Deltakere"]  # title rows moved to the caption
+    body = _strings(bodies)
+    assert "Oppfølging" in body and "Arbeid med bistand" in body and "1234" in body
+    notes = [n for n in _walk(ast["blocks"])
+             if n.get("t") == "Div" and "table-notes" in n["c"][0][1]]
+    assert len(notes) == 1 and "Kilde: testdata" in _strings(notes[0])
+    assert "Kilde" not in _strings(foot)
+
+
+def test_gt_filter_typst_output_has_a_real_table(tmp_path):
+    nb = book.prepare_notebook(notebook("# T", table=True), "typst")
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    out = pandoc(["t.ipynb", "-f", "ipynb", "-t", "typst", "--lua-filter", str(FILTER)], tmp_path)
+    assert "#figure(" in out and "table(" in out
+    assert "[Oppfølging]" in out and "[Arbeid med bistand]" in out and "[1234]" in out
+    assert "caption: [Deltakere per tiltak" in out
+    assert "Kilde: testdata" in out
+    assert "<style" not in out and "gt_table" not in out
+
+
+def test_gt_filter_leaves_html_output_alone(tmp_path):
+    nb = book.prepare_notebook(notebook("# T", table=True), "html")
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    out = pandoc(["t.ipynb", "-f", "ipynb", "-t", "html", "--lua-filter", str(FILTER)], tmp_path)
+    assert 'class="gt_table"' in out and "<style>" in out
+
+
+# ---------------------------------------------------------------------------
+# data_banner
+# ---------------------------------------------------------------------------
+
+def _shown(monkeypatch, extract) -> str:
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    book.data_banner(extract)
+    assert len(shown) == 1
+    return shown[0].data
+
+
+def test_data_banner_synthetic(monkeypatch):
+    extract = Extract(path=Path("x"), meta={"uttrekksdato": "2020-12-31", "kilde": "syntetisk",
+                                            "beskrivelse": "Generert"})
+    text = _shown(monkeypatch, extract)
+    assert "Syntetiske data" in text and "ikke fra NAVs registre" in text
+    assert ".callout-warning" in text and "31. desember 2020" in text
+
+
+def test_data_banner_register(monkeypatch):
+    extract = Extract(path=Path("x"), meta={"uttrekksdato": "2024-06-30", "kilde": "register",
+                                            "beskrivelse": "Koblede registerdata, versjon 3."})
+    text = _shown(monkeypatch, extract)
+    assert "Syntetiske data" not in text and "callout" not in text
+    assert "Datakilde" in text and "30. juni 2024" in text and "versjon 3" in text
+
+
+# ---------------------------------------------------------------------------
+# _quarto.yml
+# ---------------------------------------------------------------------------
+
+def test_chapter_list_matches_notebooks_on_disk():
+    config = book.read_config(REPO / "_quarto.yml")
+    chapters = book.book_chapters(config)
+    listed = [c.path for c in chapters]
+    assert listed[0] == "report/index.ipynb"
+    assert len(listed) == len(set(listed))
+    for path in listed:
+        assert (REPO / path).is_file(), f"{path} er listet i _quarto.yml, men finnes ikke"
+    on_disk = {p.relative_to(REPO).as_posix() for p in (REPO / "report").rglob("*.ipynb")
+               if ".ipynb_checkpoints" not in p.parts}
+    assert on_disk == set(listed)
+    assert [c.path for c in chapters if c.appendix] == ["report/chapters/vedlegg_data_og_metode.ipynb"]
+    assert config["format"]["typst"]["echo"] is False
+    assert config["execute"]["enabled"] is False
+
+
+def test_chapter_notebooks_are_saved_without_outputs():
+    for chapter in book.book_chapters(REPO / "_quarto.yml"):
+        nb = nbformat.read(REPO / chapter.path, as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1 and params[0].source.startswith("EXTRACT = ")
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs, f"{chapter.path} har lagrede utdata"
+
+
+def test_cell_options_and_prepare():
+    options, body = book.cell_options("#| echo: false\n#| label: tbl-x\nx = 1")
+    assert options == {"echo": False, "label": "tbl-x"} and body == "x = 1"
+    nb = book.prepare_notebook(notebook("# T", table=True, banner="hei"), "typst", echo=False)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert sources == ["", ""]  # code hidden, parameters cell gone
+    datas = [o.data for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert [list(d) for d in datas] == [["text/markdown"], ["text/html"]]
+
+
+# ---------------------------------------------------------------------------
+# End to end: a two-chapter book
+# ---------------------------------------------------------------------------
+
+def fake_book(root: Path, synthetic: bool = True) -> Path:
+    (root / "kapitler").mkdir(parents=True)
+    (root / "_quarto.yml").write_text(
+        "project:\n  type: book\nlang: nb\n"
+        "book:\n  title: \"Testbok\"\n  subtitle: \"Undertittel\"\n"
+        "  chapters:\n    - index.ipynb\n    - kapitler/kap.ipynb\n"
+        "format:\n  html:\n    code-fold: true\n    code-summary: \"Vis kode\"\n"
+        "  typst:\n    papersize: a4\n    toc: true\n    echo: false\n", encoding="utf-8")
+    banner = book.banner_markdown(Extract(path=root, meta={"kilde": "syntetisk"})) if synthetic else None
+    nbformat.write(notebook("# Forord {.unnumbered}", banner=banner), root / "index.ipynb")
+    nbformat.write(notebook("# Første kapittel\n\n## Del én", table=True, figure=True, banner=banner),
+                   root / "kapitler" / "kap.ipynb")
+    return root
+
+
+def test_render_html_and_pdf(tmp_path):
+    build_dir = fake_book(tmp_path / "build")
+    out = tmp_path / "out"
+    index = book.render_html(build_dir, out, pdf_name="bok.pdf")
+    assert index == out / "index.html"
+    pages = {name: (out / name).read_text(encoding="utf-8") for name in ("index.html", "kap.html")}
+    for name, html in pages.items():
+        assert 'href="index.html"' in html and 'href="kap.html"' in html, name
+        assert "Testbok" in html and "Syntetiske data" in html and 'class="callout' in html
+        assert "Første kapittel" in html and "Forord" in html
+    kap = pages["kap.html"]
+    assert 'aria-current="page"' in kap and "← Forrige" in kap
+    assert "Neste →" in pages["index.html"]
+    assert "<summary>Vis kode</summary>" in kap and 'class="gt_table"' in kap
+    assert '<span class="header-section-number">1</span> Første kapittel' in kap
+    assert '<span class="header-section-number">1.1</span> Del én' in kap
+    assert "EXTRACT" not in kap  # parameters cell removed
+    images = list((out / "figurer").glob("*.png"))
+    assert len(images) == 1 and f"figurer/{images[0].name}" in kap
+    assert (out / "book.css").is_file()
+
+    pdf = book.render_pdf(build_dir, out / "bok.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    typ = (build_dir / "_typst" / "book.typ").read_text(encoding="utf-8")
+    assert "#figure(" in typ and "table(" in typ and "[Oppfølging]" in typ
+    assert "plt.plot" not in typ and "EXTRACT" not in typ  # echo: false in the PDF
+    assert "image(" in typ and "Syntetiske data" in typ
+
+
+def test_execute_runs_notebooks_and_names_the_failing_cell(tmp_path):
+    extract = tmp_path / "uttrekk"
+    extract.mkdir()
+    (extract / "uttrekk.json").write_text('{"kilde": "syntetisk", "uttrekksdato": "2020-12-31"}')
+    src = tmp_path / "src"
+    (src / "report").mkdir(parents=True)
+    (src / "_quarto.yml").write_text(
+        "project:\n  type: book\nbook:\n  title: T\n  chapters:\n    - report/index.ipynb\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Forord"),
+                nbformat.v4.new_code_cell('EXTRACT = "../nowhere"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import os\nprint(EXTRACT, os.getcwd())")]
+    nbformat.write(nb, src / "report" / "index.ipynb")
+
+    build_dir = book.execute(extract, tmp_path / "build", config_path=src / "_quarto.yml",
+                             progress=False)
+    executed = nbformat.read(build_dir / "report" / "index.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
+    printed = executed.cells[-1].outputs[0]["text"]
+    assert str(extract.resolve()) in printed and str((src / "report").resolve()) in printed
+    config = book.read_config(build_dir / "report" / "_quarto.yml")
+    assert config["book"]["chapters"] == ["index.ipynb"]  # Quarto: index beside _quarto.yml
+
+    nb.cells.append(nbformat.v4.new_code_cell("1 / 0"))
+    nbformat.write(nb, src / "report" / "index.ipynb")
+    with pytest.raises(book.BookError, match=r"report/index\.ipynb.*celle.*ZeroDivisionError"):
+        book.execute(extract, tmp_path / "build2", config_path=src / "_quarto.yml", progress=False)
+
+
+def test_cli_requires_extract(capsys):
+    with pytest.raises(SystemExit):
+        book.cli([])
+    assert book.cli(["--extract", "/nonexistent/uttrekk", "--engine", "pandoc"]) == 1
+    assert "uttrekk.json mangler" in capsys.readouterr().err
