@@ -73,9 +73,10 @@ def main() -> int:
         measure("synth, scale 10", [PY, "-m", "helpers", "synth", str(s10), "--scale", "10"])
         measure("frame, scale 10", [PY, "-m", "helpers", "frame", str(s10),
                                     str(work / "f10.parquet")], "≤ 60 s, ≤ 4 GB")
-    from helpers.book import chapter_notebooks  # the book's chapter list, from _quarto.yml
+    from helpers.book import book_chapters  # the book's chapter list, from _quarto.yml
 
-    for nb in chapter_notebooks(ROOT):
+    for chapter in book_chapters(ROOT / "_quarto.yml"):
+        nb = ROOT / chapter.path
         out = work / "executed" / nb.name
         measure(f"execute {nb.name}", [PY, "-m", "papermill", str(nb), str(out), "-p",
                                        "EXTRACT", str(s1), "--cwd", str(nb.parent)])
