@@ -341,3 +341,27 @@ def extract_overview(extract) -> pd.DataFrame:
             rows.append({"Tabell": name, "Fil": "mangler" + ("" if spec.required else " (valgfri)"),
                          "Rader": "–", "Personer": "–"})
     return pd.DataFrame(rows)
+
+
+def calibration_gt(table: pd.DataFrame, table_id: str = "tbl-kalibrering"):
+    """The synthetic generator's calibration table (helpers.calibration.calibration_table)
+    as a great-tables table: target, synthetic value, difference and whether it is met."""
+    from great_tables import GT
+
+    def num(v):
+        return "–" if pd.isna(v) else f"{v:.1f}".replace(".", ",").replace("-", "−")
+
+    shown = pd.DataFrame({
+        "Mål": table["description"],
+        "Kilde": table["source"],
+        "Publisert": [num(v) for v in table["target"]],
+        "Syntetisk": [num(v) for v in table["synthetic"]],
+        "Differanse": [num(v) for v in table["difference"]],
+        "Innfridd": np.where(table["ok"], "ja", "nei"),
+    })
+    met = int(table["ok"].sum())
+    return (GT(shown, id=table_id)
+            .tab_header(title="Kalibrering av det syntetiske uttrekket")
+            .cols_align(align="right", columns=["Publisert", "Syntetisk", "Differanse"])
+            .tab_source_note(f"{met} av {len(table)} mål innfridd innenfor toleransen. Kilde: "
+                             "helpers.calibration.calibration_table; mål fra data/published/."))
