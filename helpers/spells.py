@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.contract import FOLLOW_UP_CODES, REDUCED_CAPACITY_GROUPS, Extract
+from helpers.disclosure import suppress
 
 FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR = 2013, 2018
 GAP_MONTHS = 6          # months in no follow-up programme that make the next month an entry
@@ -350,7 +351,8 @@ def monthly_history(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
     """Shares (percent) of entrants in each NAV status and in job (strict), month by month
     from `months_before` months before entry to the month before it, per group `by`.
 
-    Columns: group, relative_month (−24 … −1), measure, share, n. Aggregates only.
+    Columns: group, relative_month (−24 … −1), measure, share, n. Aggregates only; a
+    share resting on 1–4 persons is blank (helpers.disclosure).
     """
     rows, cols = _entrant_positions(grid, frame)
     offsets = np.arange(-months_before, 0)
@@ -368,9 +370,11 @@ def monthly_history(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
     for group in pd.unique(groups):
         mask = groups == group
         for name, matrix in measures.items():
+            persons = matrix[mask].sum(axis=0)
             out.append(pd.DataFrame({
                 "group": group, "relative_month": offsets, "measure": name,
-                "share": 100 * matrix[mask].mean(axis=0), "n": int(mask.sum()),
+                "share": suppress(100 * persons / mask.sum(), persons).to_numpy(),
+                "n": int(mask.sum()),
             }))
     return pd.concat(out, ignore_index=True)
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.disclosure import MIN_CELL, is_small, suppress
 from helpers.published import SOURCE, published_values
-
-MIN_CELL = 5  # a count, or a share's numerator, of 1–4 persons is not shown
 
 PROGRAMME_LABELS = {"gammelt": "Gammelt", "nytt": "Nytt", "utvidet": "Utvidet oppfølging"}
 PROVIDER_LABELS = {"skjermet": "Skjermet", "kommersiell": "Kommersiell", "ideell": "Ideell",
@@ -134,13 +133,12 @@ def tabell_2_1(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def suppress_small_cells(table: pd.DataFrame, min_cell: int = MIN_CELL) -> pd.DataFrame:
-    """Blank every value whose numerator (persons behind it) is between 1 and min_cell − 1;
-    adds a boolean column `suppressed`."""
+def suppress_small_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Blank every value resting on 1–4 persons (helpers.disclosure); adds a boolean column
+    `suppressed`."""
     table = table.copy()
-    small = table["numerator"].between(1, min_cell - 1)
-    table["suppressed"] = small
-    table.loc[small, "value"] = np.nan
+    table["suppressed"] = is_small(table["numerator"])
+    table["value"] = suppress(table["value"], table["numerator"])
     return table
 
 
@@ -231,8 +229,7 @@ def entrants_by_year(frame: pd.DataFrame) -> pd.DataFrame:
               zip(frame["programme"], frame["programme_code"])]
     counts = (pd.DataFrame({"year": entry_year(frame), "programme_detail": detail})
               .value_counts().rename("entrants").reset_index())
-    counts["entrants"] = counts["entrants"].astype(float)
-    counts.loc[counts["entrants"].between(1, MIN_CELL - 1), "entrants"] = np.nan
+    counts["entrants"] = suppress(counts["entrants"], counts["entrants"])
     order = list(PROGRAMME_DETAIL_LABELS.values())
     counts["programme_detail"] = pd.Categorical(counts["programme_detail"], order)
     return counts.sort_values(["year", "programme_detail"]).reset_index(drop=True)
@@ -251,7 +248,7 @@ def _shares(frame: pd.DataFrame, by: list[str], measures: dict[str, pd.Series]) 
     numer = grouped.sum().reset_index().melt(id_vars=by, var_name="measure",
                                              value_name="numerator")
     tidy = tidy.merge(numer, on=by + ["measure"])
-    tidy.loc[tidy["numerator"].between(1, MIN_CELL - 1), "share"] = np.nan
+    tidy["share"] = suppress(tidy["share"], tidy["numerator"])
     return tidy
 
 

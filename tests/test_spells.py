@@ -217,24 +217,30 @@ def test_first_entries_on_the_grid():
 
 
 def test_monthly_history_shares_by_programme():
-    # Two old entrants in Jan 2014. 'a' has reduced capacity from Jan 2013 (months −12…−1),
-    # 'b' is registered 'standard' from Jul 2013 (−6…−1) and employed Jun 2012 – Dec 2013.
+    # Ten old entrants in Jan 2014 (five of each kind, so no share rests on fewer than five).
+    # 'a' kind: reduced capacity from Jan 2013 (months −12…−1).
+    # 'b' kind: registered 'standard' from Jul 2013 (−6…−1), employed Jun 2012 – Dec 2013.
     from helpers.spells import monthly_history
 
-    b = ExtractBuilder().person("a").person("b")
-    b.tiltak("a", "2014-01-05", "2014-03-31").tiltak("b", "2014-01-05", "2014-03-31")
-    b.status("a", "2013-01-01", None, gruppe="varig_tilpasset")
-    b.status("b", "2013-07-01", None, gruppe="standard")
-    b.jobb("b", "2012-06-01", "2013-12-31")
+    b = ExtractBuilder()
+    for i in range(5):
+        a_id, b_id = f"a{i}", f"b{i}"
+        b.person(a_id).person(b_id)
+        b.tiltak(a_id, "2014-01-05", "2014-03-31").tiltak(b_id, "2014-01-05", "2014-03-31")
+        b.status(a_id, "2013-01-01", None, gruppe="varig_tilpasset")
+        b.status(b_id, "2013-07-01", None, gruppe="standard")
+        b.jobb(b_id, "2012-06-01", "2013-12-31")
     extract = b.build()
     frame = build_frame(extract)
     hist = monthly_history(build_grid(extract), frame).set_index(["measure", "relative_month"])
     share = hist["share"]
-    assert share[("reduced_capacity", -24)] == 0 and share[("reduced_capacity", -12)] == 50
+    assert share[("reduced_capacity", -24)] == 0 and share[("reduced_capacity", -13)] == 0
+    assert share[("reduced_capacity", -12)] == 50
     assert share[("other_registered", -7)] == 0 and share[("other_registered", -6)] == 50
     assert share[("not_registered", -24)] == 100 and share[("not_registered", -1)] == 0
-    assert share[("job_strict", -24)] == 0 and share[("job_strict", -1)] == 50
-    assert (hist["n"] == 2).all()
+    assert share[("job_strict", -20)] == 0 and share[("job_strict", -19)] == 50
+    assert share[("job_strict", -1)] == 50
+    assert (hist["n"] == 10).all()
 
 
 def test_programme_before_entry_uses_priority_and_the_month_before():
@@ -253,3 +259,20 @@ def test_programme_before_entry_uses_priority_and_the_month_before():
     frame = build_frame(extract)
     before = dict(zip(frame["person_id"], programme_before_entry(extract, frame)))
     assert before == {"x": "Arbeidspraksis", "y": "Ikke i tiltak", "z": "Avklaring"}
+
+
+def test_monthly_history_blanks_shares_resting_on_few_persons():
+    # Six new entrants; only one has reduced capacity the month before: 1 person, blanked.
+    from helpers.spells import monthly_history
+
+    b = ExtractBuilder()
+    for i in range(6):
+        pid = f"p{i}"
+        b.person(pid).tiltak(pid, "2017-03-01", "2017-05-31")
+        b.status(pid, "2016-01-01", None, gruppe="varig_tilpasset" if i == 0 else "standard")
+    extract = b.build()
+    hist = monthly_history(build_grid(extract), build_frame(extract))
+    h = hist.set_index(["measure", "relative_month"])["share"]
+    assert np.isnan(h[("reduced_capacity", -1)])
+    assert h[("other_registered", -1)] == 100 * 5 / 6
+    assert h[("not_registered", -1)] == 0
