@@ -1,0 +1,145 @@
+"""The synthetic extract generator (helpers.synth): determinism, contract, exact counts,
+and the register quirks it is meant to exercise."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import synth
+from helpers.contract import FOLLOW_UP_CODES, TABLES, load_extract, validate
+from helpers.spells import build_frame, month_number
+
+SMALL = 0.02
+OPTIONAL_LATER = {"utdanning_hoyere", "forsok", "sporreundersokelse"}
+
+
+def _hashes(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth") / "uttrekk"
+    assert synth.cli([str(out), "--scale", str(SMALL), "--no-table"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def medium():
+    """Scale 0.05 in memory, with its analysis frame."""
+    tables, meta = synth.generate(0.05)
+    extract = synth.extract_in_memory(tables, meta)
+    return tables, extract, build_frame(extract)
+
+
+def test_same_seed_gives_identical_bytes(written, tmp_path):
+    again = tmp_path / "igjen"
+    assert synth.cli([str(again), "--scale", str(SMALL), "--no-table"]) == 0
+    first, second = _hashes(written), _hashes(again)
+    expected = {f"{n}.parquet" for n, t in TABLES.items() if n not in OPTIONAL_LATER} | {"uttrekk.json"}
+    assert set(first) == expected
+    assert first == second
+
+
+def test_different_seed_gives_different_extract():
+    a, _ = synth.generate(SMALL, seed=1)
+    b, _ = synth.generate(SMALL, seed=2)
+    assert len(a["personer"]) == len(b["personer"])  # same design ...
+    assert not a["tiltak"].equals(b["tiltak"])       # ... different draws
+    assert not a["personer"].equals(b["personer"])
+
+
+def test_written_extract_loads_and_validates(written):
+    extract = load_extract(written)
+    assert extract.is_synthetic
+    assert json.loads((written / "uttrekk.json").read_text())["uttrekksdato"] == "2020-12-31"
+    assert str(extract.uttrekksdato.date()) == "2020-12-31"
+    assert validate(extract) == []
+
+
+def test_in_memory_tables_follow_the_contract(medium):
+    tables, extract, _ = medium
+    assert validate(extract) == []
+    for name, table in tables.items():
+        assert list(table.columns) == TABLES[name].column_names
+
+
+def test_population_counts_are_exact(medium):
+    _, _, frame = medium
+    counts = frame["programme"].value_counts()
+    assert counts["gammelt"] == round(0.05 * 46865)
+    assert counts["nytt"] == round(0.05 * 32851)
+    assert counts["utvidet"] > 0  # Utvidet entrants 2017-2018 are entrants of their own
+    years = frame["entry_month"].str[:4].astype(int)
+    assert years.between(2013, 2018).all()
+    assert (years[frame["programme"] == "utvidet"] >= 2017).all()
+
+
+def test_register_quirks_are_present(medium):
+    tables, extract, frame = medium
+    tiltak = tables["tiltak"]
+    fu = tiltak[tiltak["tiltakskode"].isin(FOLLOW_UP_CODES)].sort_values(["person_id", "fra_dato"])
+    same = fu["person_id"].eq(fu["person_id"].shift())
+    step = (fu["fra_dato"] - fu["til_dato"].shift()).dt.days
+    assert (same & (step == 1)).sum() > 0, "adjacent pieces of one participation"
+    gap = month_number(fu["fra_dato"]) - month_number(fu["til_dato"].shift()) - 1
+    assert (same & gap.between(1, 5)).sum() > 0, "short gaps inside a participation"
+    assert (same & (gap >= 6)).sum() > 0, "re-entries after >= 6 months"
+    assert fu["til_dato"].isna().sum() > 0, "open spells ongoing at uttrekksdato"
+    first = fu.groupby("person_id")["fra_dato"].min()
+    outside = ~first.index.isin(frame["person_id"])
+    assert (first[outside].dt.year < 2013).sum() > 0, "persons whose entry is before 2013"
+    assert (first[outside].dt.year > 2018).sum() > 0, "persons whose entry is after 2018"
+    assert (first[first.index.isin(frame["person_id"])].dt.year < 2013).sum() > 0, \
+        "entrants with an earlier participation before 2013"
+    utv = tiltak[tiltak["tiltakskode"] == "UTVIDET_OPPFOLGING"]
+    assert len(utv) and utv["leverandor_id"].isna().all()
+    assert utv["fra_dato"].min().year == 2017
+    jobs = tables["arbeidsforhold"]
+    assert (jobs["timer_per_uke"] < 4).sum() > 0 and (jobs["timer_per_uke"] >= 4).sum() > 0
+    assert tables["ytelser"]["ytelse"].eq("UFORE").any()
+    assert set(tables["leverandorer"]["leverandortype"]) == {"skjermet", "kommersiell", "ideell", "ukjent"}
+    listed = set(tables["leverandorer"]["leverandor_id"])
+    used = set(tiltak["leverandor_id"].dropna())
+    assert used - listed, "some provider ids are missing from leverandorer (type ukjent)"
+    assert {"ARBEIDSPRAKSIS", "AVKLARING", "LONNSTILSKUDD", "OPPLAERING",
+            "ANNEN_OPPFOLGING"} <= set(tiltak["tiltakskode"])
+
+
+def test_reference_tables(medium):
+    tables, _, frame = medium
+    fylker = tables["fylker"]
+    assert len(fylker) == 18
+    assert fylker["overgang_dato"].dt.year.isin([2015, 2016]).all()
+    assert (fylker["overgang_dato"].dt.day == 1).all()
+    led = tables["ledighet"]
+    assert len(led) == 18 * 44 and led["kvartal"].min() == "2010Q1" and led["kvartal"].max() == "2020Q4"
+    assert frame["unemployment_12"].notna().any()
+    priser = tables["priser"].set_index(["tiltakskode", "aar"])["manedspris"]
+    published = pd.read_csv(synth.PARAMETERS_FILE.parent.parent / "data/published/tabell_6_1.csv")
+    value = dict(zip(published["row"], published["value"]))
+    assert priser[("ARBEID_MED_BISTAND", 2014)] == value["Arbeid med bistand 2014"]
+    assert priser[("OPPFOLGING", 2014)] == value["Oppfølging 2014"]
+    assert priser[("OPPFOLGING", 2017)] == value["Oppfølging 2017"]
+    assert set(tables["prisindeks"]["aar"]) == set(range(2010, 2021))
+
+
+def test_population_sizes_in_parameters_match_published():
+    from helpers.calibration import targets
+
+    params = synth.load_parameters()
+    t = targets().set_index("id")["target"]
+    assert params["populasjon"]["gammelt"] == t["t21_sum_gammelt_antall"]
+    assert params["populasjon"]["nytt"] == t["t21_sum_nytt_antall"]
+
+
+def test_helpers_draws():
+    u = np.linspace(0.001, 1.0, 20001)
+    assert abs(synth._geom1(u, 6.0).mean() - 6.0) < 0.1
+    assert abs(synth._geom0(u, 3.0).mean() - 3.0) < 0.1
+    cats = synth._categorical(u, np.array([0.2, 0.3, 0.5]))
+    assert np.allclose(np.bincount(cats) / len(u), [0.2, 0.3, 0.5], atol=0.001)
