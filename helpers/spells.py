@@ -91,21 +91,39 @@ def spell_months(spells: pd.DataFrame, last_month: int) -> tuple[np.ndarray, np.
 
 
 def coverage_matrix(spells: pd.DataFrame, persons: pd.Index, first_month: int,
-                    last_month: int) -> np.ndarray:
-    """Boolean person × month matrix: does any of the spells cover a day of the month."""
-    n_months = last_month - first_month + 1
-    counts = np.zeros((len(persons), n_months + 1), dtype=np.int32)
-    if len(spells):
-        rows = persons.get_indexer(spells["person_id"])
-        start, end = spell_months(spells, last_month)
-        keep = (rows >= 0) & (end >= first_month) & (start <= last_month) & (end >= start)
-        rows = rows[keep]
-        start = np.clip(start[keep], first_month, last_month) - first_month
-        end = np.clip(end[keep], first_month, last_month) - first_month
+                    last_month: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Boolean person × month matrix: does any of the spells (those where `mask` is true)
+    cover a day of the month. Persons not in `persons` are ignored."""
+    return _SpellMonths(spells, persons, last_month).cover(first_month, mask)
+
+
+class _SpellMonths:
+    """A spell table's grid rows and first/last months, computed once and then turned into
+    coverage matrices for any subset of its spells."""
+
+    def __init__(self, spells: pd.DataFrame, persons: pd.Index, last_month: int):
+        self.n_persons = len(persons)
+        self.last_month = last_month
+        self.rows = persons.get_indexer(spells["person_id"]) if len(spells) else \
+            np.empty(0, dtype=np.intp)
+        self.start, self.end = spell_months(spells, last_month) if len(spells) else \
+            (np.empty(0, np.int64), np.empty(0, np.int64))
+
+    def cover(self, first_month: int, mask: np.ndarray | None = None) -> np.ndarray:
+        n_months = self.last_month - first_month + 1
+        keep = (self.rows >= 0) & (self.end >= first_month) & (self.start <= self.last_month) \
+            & (self.end >= self.start)
+        if mask is not None:
+            keep &= mask
+        rows = self.rows[keep]
+        start = np.clip(self.start[keep], first_month, self.last_month) - first_month
+        end = np.clip(self.end[keep], first_month, self.last_month) - first_month
+        # Running count of open spells: +1 in the first month, −1 after the last.
+        counts = np.zeros((self.n_persons, n_months + 1), dtype=np.int16)
         np.add.at(counts, (rows, start), 1)
         np.add.at(counts, (rows, end + 1), -1)
-    np.cumsum(counts, axis=1, out=counts)
-    return counts[:, :n_months] > 0
+        np.cumsum(counts, axis=1, out=counts)
+        return counts[:, :n_months] > 0
 
 
 def build_grid(extract: Extract) -> MonthGrid:
@@ -121,30 +139,30 @@ def build_grid(extract: Extract) -> MonthGrid:
             f"uttrekksdato {extract.uttrekksdato.date()} ligger før {FIRST_ENTRY_YEAR}: "
             "uttrekket dekker ingen tilganger i analyseperioden"
         )
-
-    def cover(spells: pd.DataFrame) -> np.ndarray:
-        return coverage_matrix(spells, persons, first_month, last_month)
-
+    programmes = _SpellMonths(tiltak, persons, last_month)
     compatible = tiltak["tiltakskode"].isin(JOB_COMPATIBLE_CODES).to_numpy(dtype=bool)
     jobs = extract["arbeidsforhold"]
-    employed = cover(jobs[(jobs["timer_per_uke"] >= MIN_WEEKLY_HOURS).to_numpy(dtype=bool)])
+    employed = _SpellMonths(jobs, persons, last_month).cover(
+        first_month, (jobs["timer_per_uke"] >= MIN_WEEKLY_HOURS).to_numpy(dtype=bool))
+    employed &= ~programmes.cover(first_month, ~compatible)
     status = extract["brukerstatus"]
+    statuses = _SpellMonths(status, persons, last_month)
     reduced = status["innsatsgruppe"].isin(REDUCED_CAPACITY_GROUPS).to_numpy(dtype=bool)
     return MonthGrid(
         persons=persons,
         first_month=first_month,
         last_month=last_month,
-        follow_up=cover(tiltak[is_follow_up]),
-        job_strict=employed & ~cover(tiltak[~compatible]),
-        registered=cover(status),
-        reduced_capacity=cover(status[reduced]),
+        follow_up=programmes.cover(first_month, is_follow_up),
+        job_strict=employed,
+        registered=statuses.cover(first_month),
+        reduced_capacity=statuses.cover(first_month, reduced),
     )
 
 
 def first_entries(grid: MonthGrid) -> pd.DataFrame:
     """Each person's first entry in 2013–2018: columns person_id, row (in the grid), month."""
     fu = grid.follow_up
-    done = np.cumsum(fu, axis=1, dtype=np.int32)
+    done = np.cumsum(fu, axis=1, dtype=np.int16)
     lo = grid.column(FIRST_ENTRY_YEAR * 12)
     hi = min(grid.column(LAST_ENTRY_YEAR * 12 + 11), grid.n_months - 1)
     cols = np.arange(lo, hi + 1)
@@ -163,7 +181,7 @@ def first_entries(grid: MonthGrid) -> pd.DataFrame:
 def _covering(spells: pd.DataFrame, entries: pd.DataFrame, last_month: int,
               offset: int = 0) -> pd.DataFrame:
     """Spells that cover each entrant's entry month (+ offset), joined to the entrant."""
-    spells = spells.copy()
+    spells = spells[spells["person_id"].isin(entries["person_id"]).to_numpy(dtype=bool)].copy()
     spells["_start"], spells["_end"] = spell_months(spells, last_month)
     joined = entries[["person_id", "month"]].merge(spells, on="person_id", how="inner")
     target = joined["month"] + offset
@@ -224,15 +242,21 @@ def _quarter_rate(extract: Extract, fylke: pd.Series, months: np.ndarray) -> pd.
     return pd.Series(rates.reindex(keys).to_numpy(dtype=float), index=fylke.index)
 
 
+def _running_count(matrix: np.ndarray) -> np.ndarray:
+    """Months true so far, with a leading zero column: out[:, c] = matrix[:, :c].sum(1)."""
+    out = np.zeros((matrix.shape[0], matrix.shape[1] + 1), dtype=np.int16)
+    np.cumsum(matrix, axis=1, dtype=np.int16, out=out[:, 1:])
+    return out
+
+
 def _durations(grid: MonthGrid, rows: np.ndarray, cols: np.ndarray):
     """Duration in months (entry month = 1) and whether its end is unobserved."""
     fu = grid.follow_up[rows]
-    none = ~fu
     n_months = grid.n_months
-    csum = np.concatenate([np.zeros((len(rows), 1), np.int32),
-                           np.cumsum(none, axis=1, dtype=np.int32)], axis=1)
+    csum = _running_count(~fu)
     starts = np.arange(n_months - GAP_MONTHS + 1)
     run_starts = (csum[:, starts + GAP_MONTHS] - csum[:, starts]) == GAP_MONTHS
+    del csum
     run_starts &= starts[None, :] > cols[:, None]
     has_end = run_starts.any(axis=1)
     first_run = run_starts.argmax(axis=1)
@@ -276,10 +300,10 @@ def build_frame(extract: Extract, grid: MonthGrid | None = None) -> pd.DataFrame
     frame["reduced_capacity"] = grid.reduced_capacity[rows, cols]
     job = grid.job_strict[rows]
     frame["job_at_entry"] = job[np.arange(len(rows)), cols]
-    history = np.cumsum(job, axis=1, dtype=np.int32)
-    history = np.concatenate([np.zeros((len(rows), 1), np.int32), history], axis=1)
-    frame["months_in_job_24"] = (history[np.arange(len(rows)), cols]
+    history = _running_count(job)
+    frame["months_in_job_24"] = (history[np.arange(len(rows)), cols].astype(np.int64)
                                  - history[np.arange(len(rows)), cols - HISTORY_MONTHS])
+    del history
     for horizon in OUTCOME_HORIZONS:
         target = cols + horizon
         observed = target < grid.n_months
