@@ -167,6 +167,23 @@ def format_value(value: float, unit: str, suppressed: bool = False) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
+def _section_runs(sections: list[str]) -> list[str]:
+    """Group labels that keep the published row order: great-tables gathers rows by group
+    label, so a later run of unlabelled rows gets its own (invisible) label."""
+    labels, seen, previous = [], set(), None
+    for section in sections:
+        label = section
+        if section != previous:
+            while label in seen:
+                label += "\u200b"
+            seen.add(label)
+        else:
+            label = labels[-1]
+        labels.append(label)
+        previous = section
+    return labels
+
+
 def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str,
                   synthetic: bool, notes: list[str] | None = None, unit: str | None = None):
     """A great-tables table: for each column group, 'Beregnet' (from the extract) beside
@@ -185,7 +202,8 @@ def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
                             values=["ours", "pub"], aggfunc="first", sort=False)
     groups = list(dict.fromkeys(data["column"]))
     wide = wide.reindex(order)
-    flat = pd.DataFrame({"section": [s for s, _ in order], "row": [r for _, r in order]})
+    flat = pd.DataFrame({"section": _section_runs([s for s, _ in order]),
+                         "row": [r for _, r in order]})
     for g in groups:
         flat[f"{g}__ours"] = wide[("ours", g)].to_numpy()
         flat[f"{g}__pub"] = wide[("pub", g)].to_numpy()

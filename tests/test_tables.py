@@ -114,3 +114,11 @@ def test_figure_series():
     assert set(chars["measure"]) == set(tables.CHARACTERISTICS_BY_YEAR)
     psych = tables.psychiatric_by_year(frame)
     assert set(psych["measure"]) == {"of_aap", "of_all"}
+
+
+def test_rows_keep_the_published_order_in_the_gt_table():
+    compared = tables.compare_with_published(tables.tabell_3_1(small_frame()), "tabell_3_1")
+    html = tables.comparison_gt(compared, "tbl-order", "T", "Kilde", True).as_raw_html()
+    # 'Nedsatt arbeidsevne' is the last row of Tabell 3.1, after the country rows.
+    assert html.index("Innvandrere, landgruppe 3") < html.index("Nedsatt arbeidsevne (i %)")
+    assert html.index("Totalt antall personer") < html.index("24 eller yngre")
