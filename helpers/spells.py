@@ -54,6 +54,8 @@ def month_number(dates: pd.Series) -> pd.Series:
 def month_label(months) -> np.ndarray:
     """Month numbers as 'YYYY-MM' strings."""
     months = np.asarray(months, dtype=np.int64)
+    if months.size == 0:
+        return np.array([], dtype=str)
     return np.char.add(
         np.char.add((months // 12).astype(str), "-"),
         np.char.zfill((months % 12 + 1).astype(str), 2),
