@@ -24,8 +24,14 @@ def main(argv: list[str] | None = None) -> int:
         for name, (_, text) in COMMANDS.items():
             print(f"  {name:<10} {text}")
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
+    from helpers.contract import ContractError
+
     module = importlib.import_module(COMMANDS[argv[0]][0])
-    return int(module.cli(argv[1:]) or 0)
+    try:
+        return int(module.cli(argv[1:]) or 0)
+    except ContractError as error:  # a malformed extract: the message says what and where
+        print(error, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

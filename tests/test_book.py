@@ -281,3 +281,28 @@ def test_cli_requires_extract(capsys):
         book.cli([])
     assert book.cli(["--extract", "/nonexistent/uttrekk", "--engine", "pandoc"]) == 1
     assert "uttrekk.json mangler" in capsys.readouterr().err
+
+
+def test_failed_build_leaves_the_earlier_book_untouched(tmp_path):
+    # A one-chapter book whose notebook fails: build() must raise and leave out_dir as it was.
+    extract = tmp_path / "uttrekk"
+    extract.mkdir()
+    (extract / "uttrekk.json").write_text('{"kilde": "syntetisk", "uttrekksdato": "2020-12-31"}')
+    src = tmp_path / "src"
+    (src / "report").mkdir(parents=True)
+    (src / "_quarto.yml").write_text(
+        "project:\n  type: book\nbook:\n  title: T\n  chapters:\n    - report/index.ipynb\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Forord"),
+                nbformat.v4.new_code_cell('EXTRACT = "x"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("raise ValueError('uttrekket er ødelagt')")]
+    nbformat.write(nb, src / "report" / "index.ipynb")
+    out = tmp_path / "_book"
+    out.mkdir()
+    (out / "index.html").write_text("forrige utgave")
+    with pytest.raises(book.BookError, match="uttrekket er ødelagt"):
+        book.build(extract, out, tmp_path / "build", engine="pandoc",
+                   config_path=src / "_quarto.yml")
+    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert (out / "index.html").read_text() == "forrige utgave"

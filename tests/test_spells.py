@@ -276,3 +276,25 @@ def test_monthly_history_blanks_shares_resting_on_few_persons():
     assert np.isnan(h[("reduced_capacity", -1)])
     assert h[("other_registered", -1)] == 100 * 5 / 6
     assert h[("not_registered", -1)] == 0
+
+
+def test_frame_command_keeps_earlier_output_when_the_extract_is_malformed(tmp_path):
+    # A good extract writes the frame; a malformed one (an end before its start) stops
+    # with a message naming table and column, and the earlier frame file is untouched.
+    from helpers.contract import ContractError, write_extract
+    from helpers.spells import cli
+
+    b = ExtractBuilder().person("p").tiltak("p", "2014-01-10", "2014-03-20")
+    good = tmp_path / "good"
+    write_extract(good, b.tables(), b.meta)
+    out = tmp_path / "frame.parquet"
+    assert cli([str(good), str(out)]) == 0
+    before = out.read_bytes()
+    assert pd.read_parquet(out)["person_id"].tolist() == ["p"]
+
+    b.tiltak("p", "2016-05-01", "2016-04-01")
+    bad = tmp_path / "bad"
+    write_extract(bad, b.tables(), b.meta, check=False)
+    with pytest.raises(ContractError, match=r"tiltak\.parquet: column 'til_dato': before fra_dato"):
+        cli([str(bad), str(out)])
+    assert out.read_bytes() == before
