@@ -32,7 +32,7 @@ def pp(value: float, decimals: int = 0) -> str:
 def compare(a: float, b: float, higher: str = "høyere", lower: str = "lavere",
             same: str = "om lag like høy", tolerance: float = SAME_WITHIN_PP) -> str:
     """Word for b compared with a: `higher`, `lower` or `same` (within `tolerance`)."""
-    if any(math.isnan(x) for x in (a, b)):
+    if any(math.isnan(float(x)) for x in (a, b)):
         return "ikke mulig å sammenligne"
     if abs(b - a) < tolerance:
         return same
@@ -41,6 +41,8 @@ def compare(a: float, b: float, higher: str = "høyere", lower: str = "lavere",
 
 def change(first: float, last: float, tolerance: float = SAME_WITHIN_PP) -> str:
     """'økte fra 20 til 25 prosent' / 'falt fra …' / 'holdt seg på om lag …'."""
+    if any(math.isnan(float(x)) for x in (first, last)):
+        return "kan ikke vises (for få personer)"
     if abs(last - first) < tolerance:
         return f"holdt seg på om lag {pct(last)}"
     verb = "økte" if last > first else "falt"
@@ -50,6 +52,8 @@ def change(first: float, last: float, tolerance: float = SAME_WITHIN_PP) -> str:
 def change_count(first: float, last: float, tolerance: float = 0.02) -> str:
     """'økte fra 12 000 til 14 000' / 'falt fra …' / 'var om lag uendret' for counts
     (relative tolerance)."""
+    if any(math.isnan(float(x)) for x in (first, last)):
+        return "kan ikke vises (for få personer)"
     if first and abs(last - first) / first < tolerance:
         return f"var om lag uendret på {number(last)}"
     verb = "økte" if last > first else "falt"

@@ -21,3 +21,11 @@ def test_words_follow_the_sign_and_size():
 def test_change_in_counts():
     assert prose.change_count(15000, 12000) == "falt fra 15\u202f000 til 12\u202f000"
     assert prose.change_count(15000, 15100).startswith("var om lag uendret")
+
+
+def test_blank_cells_give_words_not_nan():
+    nan = float("nan")
+    assert prose.pct(nan) == "ukjent andel"
+    assert prose.compare(nan, 3.0) == "ikke mulig å sammenligne"
+    assert prose.change(nan, 3.0) == "kan ikke vises (for få personer)"
+    assert "nan" not in prose.change_count(100, nan)
