@@ -1,30 +1,29 @@
 """Calibration of the synthetic generator to the published figures (data/published).
 
-- `targets()`: one row per calibration target, read from data/published (table cells by
-  table/row/column; prose statements by fact_id from prose_facts.csv): id, description
-  (bokmål), source, target, unit, tolerance, kind (`lik`: |difference| <= tolerance;
-  `under` / `over`: an upper / lower bound), calibrated (fitted by `calibrate`), note.
+- `targets()`: one row per calibration target: id, description (bokmål), source, target,
+  unit, tolerance, kind (`lik`: |difference| <= tolerance; `under` / `over`: an upper /
+  lower bound), calibrated (fitted by `calibrate`), note. Published cells and prose facts
+  are read only through helpers.published (`published_values`, `published_cell`,
+  `prose_fact`); table cells are targeted at their *corrected* value
+  (`published_values(..., corrected=True)`, i.e. `published.CORRECTIONS` applied).
 - `published_corrections()`: the printed cells that are targeted at another value, and
-  why (NOTES.md items 2-4).
+  why: `published.CORRECTIONS` (with the printed value beside it), plus the note that
+  counts are targeted at Tabell 2.1 rather than Vedleggstabell 1's N (NOTES item 4).
 - `calibration_table(frame, extract)`: target, synthetic, difference for every target,
-  from the analysis frame of `helpers.spells.build_frame` and, for the history facts of
-  Figur 3.5/3.6, helpers.spells' monthly_history / programme_before_entry on the
-  extract (a small code path of this module's own, `history()`, is the fallback and a
-  cross-check in the tests).
+  from the analysis frame of `helpers.spells.build_frame`. The synthetic value of every
+  Tabell 2.1 / Tabell 3.1 / Vedleggstabell 1 target is the cell of helpers.tables'
+  `tabell_2_1` / `tabell_3_1` / `vedlegg_1` (unsuppressed), i.e. the number the book shows
+  as "Syntetisk" beside "Publisert". The history facts of Figur 3.5/3.6 come from
+  helpers.spells' monthly_history / programme_before_entry on the extract (a small code
+  path of this module's own, `history()`, is the fallback and a cross-check in the tests).
 - `calibrate()`: the reproducible fitting step behind synth_parameters.yaml
   (`python -m helpers calibrate`).
 
-DECISIONS (also stated in the targets' notes and in `published_corrections()`):
-1. NOTES item 2: the AAP diagnosis rows 'muskel- og skjelettlidelser' and 'psykiske
-   lidelser' of Tabell 3.1 and Vedleggstabell 1 are treated as SWAPPED: psykisk = 32.5
-   (gammelt) / 23.2 (nytt) in Tabell 3.1 and 23.0 / 22.9 in Vedleggstabell 1. Only then do
-   the text's "about 50 % of AAP recipients have a psychiatric diagnosis" and its "about
-   10 percentage points" decline fit, and only then does the diagnosis-weighted mean of
-   Tabell 4.1 reproduce its 'Alle'.
-2. NOTES item 3: Vedleggstabell 1, Kommersielle, '50 eller eldre' prints 31.2, which
-   makes the column sum to 105.6; it is targeted at 25.6 = 100 - the other age groups.
-3. NOTES item 4: Vedleggstabell 1's N (14 436 / 17 840) differs from Tabell 2.1 (14 431
-   / 17 833); counts are targeted at Tabell 2.1.
+Which printed values are corrected, and why, is stated once, in `published.CORRECTIONS`
+(the book prints it in its appendix): the AAP diagnosis rows 'muskel- og
+skjelettlidelser' / 'psykiske lidelser' of Tabell 3.1 and Vedleggstabell 1 (NOTES item 2)
+and Vedleggstabell 1, Kommersielle, '50 eller eldre' (NOTES item 3). Targets are mapped to
+rows by their printed labels; the corrected values come from there.
 """
 from __future__ import annotations
 
@@ -39,52 +38,42 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-PUBLISHED_DIR = Path(__file__).resolve().parent.parent / "data" / "published"
+from helpers import published, tables
 
 PROGRAMMES = {"Gammelt": "gammelt", "Nytt": "nytt"}
 V1_COLUMNS = {"Skjermede": "skjermet", "Kommersielle": "kommersiell"}
-T21_ROWS = {"Skjermet": "skjermet", "Kommersiell": "kommersiell", "Ideell": "ideell",
-            "* Annet/ukjent": "ukjent"}
-AGE_BANDS = ("24 eller yngre", "25 – 29", "30 – 39", "40 – 49", "50 eller eldre")
-AGE_EDGES = (24, 29, 39, 49)
-EDUCATION = ("grunnskole", "vgs_grunnkurs", "vgs_fullfort", "hoyere_kort", "hoyere_lang", "ukjent")
+PROVIDER_TYPES = tuple(tables.PROVIDER_LABELS)  # skjermet, kommersiell, ideell, ukjent
+AGE_BANDS = tuple(label for label, _, _ in tables.AGE_GROUPS)
+EDUCATION = tuple(code for code, _ in tables.EDUCATION_ROWS)
 DIAGNOSES = ("psykisk", "muskel_skjelett", "annen")
+
+# Published tables whose cells are targets, with the helpers.tables function that
+# computes the same cells from the analysis frame.
+TABLE_FUNCTIONS = {"tabell_2_1": tables.tabell_2_1, "tabell_3_1": tables.tabell_3_1,
+                   "vedlegg_1": tables.vedlegg_1}
+TABLE_TITLES = {"tabell_2_1": "Tabell 2.1", "tabell_3_1": "Tabell 3.1",
+                "vedlegg_1": "Vedleggstabell 1"}
 
 SHARE_TOLERANCE = 1.0   # percentage points, Tabell 2.1 / 3.1 / Vedleggstabell 1 shares
 AGE_TOLERANCE = 0.3     # years, mean age
 MONTHS_TOLERANCE = 0.3  # months, months in job before entry / first-year duration
 
+# Counts are targeted at Tabell 2.1, not at Vedleggstabell 1's N (NOTES item 4): a note on
+# which published count is targeted, not a corrected value (so not in CORRECTIONS).
+# (table, row, column) as printed -> the Tabell 2.1 cell (row, column, unit) targeted.
+COUNT_TARGETS = {
+    ("vedlegg_1", "Totalt antall personer", "Skjermede"): ("Skjermet", "Nytt", "count"),
+    ("vedlegg_1", "Totalt antall personer", "Kommersielle"): ("Kommersiell", "Nytt", "count"),
+}
+
 
 # --------------------------------------------------------------------------------------
-# Reading data/published
+# Published rows -> variable keys (used by the fitting and in the target ids)
 # --------------------------------------------------------------------------------------
-
-def _published(name: str, directory: Path | None = None) -> pd.DataFrame:
-    """A published table's printed cells (blank cells dropped), value as float."""
-    df = pd.read_csv((directory or PUBLISHED_DIR) / f"{name}.csv", dtype=str, keep_default_na=False)
-    df = df[df["value"] != ""].copy()
-    df["value"] = df["value"].astype(float)
-    return df
-
-
-def _facts(directory: Path | None = None) -> pd.Series:
-    df = pd.read_csv((directory or PUBLISHED_DIR) / "prose_facts.csv", dtype=str,
-                     keep_default_na=False)
-    return df.set_index("fact_id")["value"]
-
-
-def _cell(df: pd.DataFrame, row: str, column: str, unit: str | None = None) -> float:
-    sel = (df["row"] == row) & (df["column"] == column)
-    if unit is not None:
-        sel &= df["unit"] == unit
-    values = df.loc[sel, "value"]
-    if len(values) != 1:
-        raise KeyError(f"{df['table'].iloc[0]}: no unique cell ({row!r}, {column!r}, {unit!r})")
-    return float(values.iloc[0])
-
 
 def _variable(label: str) -> str | None:
-    """Tabell 3.1 / Vedleggstabell 1 row label -> variable key (labels as printed)."""
+    """Tabell 3.1 / Vedleggstabell 1 row label (as printed, and as helpers.tables labels
+    it) -> variable key. No relabelling: corrected values come from published.CORRECTIONS."""
     lab = label.replace("*", "").strip().lower()
     if lab.startswith("kvinner"):
         return "female"
@@ -101,11 +90,10 @@ def _variable(label: str) -> str | None:
         return f"edu_{education[lab]}"
     if lab == "ikke aap":
         return "aap_ikke_aap"
-    # The printed labels of the two diagnosis rows are swapped (DECISION 1).
     if "muskel" in lab:
-        return "aap_psykisk"
-    if "psykiske" in lab:
         return "aap_muskel_skjelett"
+    if "psykiske" in lab:
+        return "aap_psykisk"
     if "andre diagnoser" in lab:
         return "aap_annen"
     if lab == "norge":
@@ -136,18 +124,39 @@ _VARIABLE_TEXT = {
     "months_job24": "måneder i jobb de 24 månedene før tilgang",
     "job_at_entry": "andel i jobb (streng) i tilgangsmåneden",
 }
-_SWAP_NOTE = ("Radene for muskel-/skjelett- og psykiske lidelser er tolket som byttet om "
-              "(NOTES punkt 2): bare da stemmer teksten om ~50 % psykiske lidelser blant "
-              "AAP-mottakerne og nedgangen på ~10 prosentpoeng.")
+_UNITS = {"percent": ("prosent", SHARE_TOLERANCE), "years": ("år", AGE_TOLERANCE),
+          "months": ("måneder", MONTHS_TOLERANCE), "count": ("antall", None)}
+
+
+def _correction_reasons() -> dict[tuple, str]:
+    """published.CORRECTIONS' reason per (table, row, column), 'Som over.' spelt out."""
+    out, last = {}, ""
+    for fix in published.CORRECTIONS.itertuples():
+        reason = str(fix.reason)
+        if reason.strip().lower().startswith("som over"):
+            reason = last
+        last = reason
+        out[(fix.table, fix.row, fix.column)] = reason
+    return out
+
+
+def characteristics(frame: pd.DataFrame) -> dict[str, float]:
+    """The Tabell 3.1 / Vedleggstabell 1 characteristics of a (sub)frame, by variable key,
+    computed by helpers.tables.composition (plus aap_any = 100 - 'Ikke AAP')."""
+    comp = tables.composition(frame.assign(_alle="alle"), "_alle", {"alle": "alle"},
+                              extra_rows=True)
+    out = {}
+    for row, value in zip(comp["row"], comp["value"]):
+        var = _variable(row)
+        if var is not None:
+            out[var] = float(value)
+    out["aap_any"] = 100.0 - out["aap_ikke_aap"]
+    return out
 
 
 # --------------------------------------------------------------------------------------
-# Statistics on the analysis frame
+# Statistics on the analysis frame that helpers.tables does not compute as a table cell
 # --------------------------------------------------------------------------------------
-
-def _band(age: pd.Series) -> np.ndarray:
-    return np.searchsorted(np.array(AGE_EDGES), age.to_numpy(dtype=float), side="left")
-
 
 def _pct(mask) -> float:
     mask = np.asarray(mask, dtype=float)
@@ -155,31 +164,18 @@ def _pct(mask) -> float:
 
 
 def statistic(frame: pd.DataFrame, key: str) -> float:
-    """One characteristic of a (sub)frame, in percent (or years / months)."""
+    """One statistic of a (sub)frame for the prose-fact and Tabell 4.1 targets, in percent
+    (or months). The Tabell 2.1 / 3.1 / Vedleggstabell 1 cells come from helpers.tables."""
     if len(frame) == 0:
         return np.nan
-    if key == "count":
-        return float(len(frame))
-    if key == "female":
-        return _pct(frame["female"].to_numpy(dtype=bool))
-    if key == "age_mean":
-        return float(frame["age"].astype(float).mean())
-    if key.startswith("age_"):
-        return _pct(_band(frame["age"]) == int(key[4:]))
-    if key.startswith("edu_"):
-        return _pct(frame["education"].astype(object).to_numpy() == key[4:])
     if key == "aap_any":
         return _pct(frame["aap_diagnosis"].astype(object).to_numpy() != "ikke_aap")
     if key.startswith("aap_"):
         return _pct(frame["aap_diagnosis"].astype(object).to_numpy() == key[4:])
-    if key.startswith("lg_"):
-        return _pct(frame["landgruppe"].to_numpy(dtype=float) == int(key[3:]))
     if key == "na":
         return _pct(frame["reduced_capacity"].to_numpy(dtype=bool))
     if key == "job_at_entry":
         return _pct(frame["job_at_entry"].to_numpy(dtype=bool))
-    if key == "months_job24":
-        return float(frame["months_in_job_24"].astype(float).mean())
     if key.startswith("job_"):  # job_12 / job_18 / job_24 among the observed
         values = frame[key].dropna()
         return _pct(values.to_numpy(dtype=bool))
@@ -259,6 +255,7 @@ class _Target:
     calibrated: bool = False
     note: str = ""
     compute: Callable | None = None  # (context) -> float
+    cell: tuple | None = None  # (table, row, column, unit) for published table cells
 
 
 class _Context:
@@ -269,6 +266,13 @@ class _Context:
         self.extract = extract
         self.year = _year(frame)
         self._history = None
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The helpers.tables table `name` (TABLE_FUNCTIONS) of the frame, unsuppressed."""
+        if name not in self._tables:
+            self._tables[name] = TABLE_FUNCTIONS[name](self.frame)
+        return self._tables[name]
 
     def sel(self, programme=None, provider=None, years=None, code=None) -> pd.DataFrame:
         f = self.frame
@@ -328,75 +332,82 @@ def history_shares(frame: pd.DataFrame, extract) -> dict:
     return out
 
 
+_PSYCH_NOTE = ("Forutsetter at radene for psykiske og muskel-/skjelettlidelser i Tabell 3.1 er "
+               "byttet om (published.CORRECTIONS, NOTES punkt 2).")
+
+
+def _table_target(specs: list[_Target], cell: tuple, id: str, description: str, target: float,
+                  tolerance: float, note: str = "", source: str | None = None) -> None:
+    """A target that is one published cell (table, row, column, unit as printed); its
+    synthetic value is the same cell of the helpers.tables function for that table."""
+    name, row, column, unit = cell
+    source = source or f"{TABLE_TITLES[name]} {row} ({column})"
+    specs.append(_Target(
+        id, description, source, target, _UNITS[unit][0],
+        tolerance, calibrated=True, note=note, cell=cell,
+        compute=lambda c: tables.cell_value(c.table(name), row, column, unit)))
+
+
 def _specs(directory: Path | None = None) -> list[_Target]:
     """Every target with the way its synthetic value is computed."""
+    directory = Path(directory) if directory else published.PUBLISHED_DIR
     specs: list[_Target] = []
     both = ("gammelt", "nytt")
 
     # Tabell 2.1: entrants by provider type; counts and shares.
-    t21 = _published("tabell_2_1", directory)
+    def t21(row, column, unit):
+        return published.published_cell("tabell_2_1", row, column, unit, directory=directory)
+
     for column, prog in PROGRAMMES.items():
-        total = _cell(t21, "Sum", column, "count")
-        specs.append(_Target(
-            f"t21_sum_{prog}_antall", f"Antall tilganger, {prog} tiltak", "Tabell 2.1 Sum",
-            total, "antall", 0.0, calibrated=True,
-            note="Eksakt per konstruksjon (populasjon = første tilgang 2013–2018).",
-            compute=lambda c, p=prog: statistic(c.sel(p), "count")))
-        for row, ptype in T21_ROWS.items():
-            specs.append(_Target(
-                f"t21_{ptype}_{prog}_antall", f"Antall tilganger hos {ptype} leverandør, {prog} tiltak",
-                f"Tabell 2.1 {row} (antall)", _cell(t21, row, column, "count"), "antall",
-                round(total * SHARE_TOLERANCE / 100), calibrated=True,
-                note="Toleranse: 1 % av summen (tilsvarer 1 prosentpoeng).",
-                compute=lambda c, p=prog, t=ptype: statistic(c.sel(p, provider=t), "count")))
-            specs.append(_Target(
-                f"t21_{ptype}_{prog}_andel", f"Andel tilganger hos {ptype} leverandør, {prog} tiltak",
-                f"Tabell 2.1 {row} (prosent)", _cell(t21, row, column, "percent"), "prosent",
-                SHARE_TOLERANCE, calibrated=True,
-                compute=lambda c, p=prog, t=ptype: 100 * len(c.sel(p, provider=t)) / max(len(c.sel(p)), 1)))
+        total = t21("Sum", column, "count")
+        _table_target(specs, ("tabell_2_1", "Sum", column, "count"), f"t21_sum_{prog}_antall",
+                      f"Antall tilganger, {prog} tiltak", total, 0.0, source="Tabell 2.1 Sum",
+                      note="Eksakt per konstruksjon (populasjon = første tilgang 2013–2018).")
+        for ptype, row in tables.PROVIDER_LABELS.items():
+            _table_target(specs, ("tabell_2_1", row, column, "count"), f"t21_{ptype}_{prog}_antall",
+                          f"Antall tilganger hos {ptype} leverandør, {prog} tiltak",
+                          t21(row, column, "count"), round(total * SHARE_TOLERANCE / 100),
+                          note="Toleranse: 1 % av summen (tilsvarer 1 prosentpoeng).",
+                          source=f"Tabell 2.1 {row} (antall)")
+            _table_target(specs, ("tabell_2_1", row, column, "percent"), f"t21_{ptype}_{prog}_andel",
+                          f"Andel tilganger hos {ptype} leverandør, {prog} tiltak",
+                          t21(row, column, "percent"), SHARE_TOLERANCE,
+                          source=f"Tabell 2.1 {row} (prosent)")
 
-    # Tabell 3.1 and Vedleggstabell 1: characteristics at entry.
-    def table_rows(name, columns, select, label):
-        df = _published(name, directory)
-        for _, r in df.iterrows():
-            var = _variable(r["row"])
-            if var is None or r["column"] not in columns:
+    # Tabell 3.1 and Vedleggstabell 1: characteristics at entry, every printed row with a
+    # variable key, targeted at its corrected value (published.CORRECTIONS).
+    reasons = _correction_reasons()
+    for name, columns, label in (("tabell_3_1", PROGRAMMES, "t31"), ("vedlegg_1", V1_COLUMNS, "v1")):
+        cells = published.published_values(name, corrected=True, directory=directory)
+        for r in cells.itertuples():
+            var = _variable(r.row)
+            if var is None or r.column not in columns or pd.isna(r.value):
                 continue
-            key = columns[r["column"]]
-            value = float(r["value"])
+            key = columns[r.column]
             note = ""
-            if var.startswith("aap_") and var != "aap_ikke_aap":
-                note = _SWAP_NOTE
-            if name == "vedlegg_1" and var == "age_4" and key == "kommersiell":
-                others = df[(df["column"] == r["column"]) & df["row"].isin(AGE_BANDS[:4])]["value"].sum()
-                note = (f"Trykt {value:g}; kolonnen summerer da til {others + value:.1f}. Målet er "
-                        f"100 − de andre aldersgruppene = {100 - others:.1f} (NOTES punkt 3).")
-                value = round(100 - others, 1)
-            unit, tol = {"age_mean": ("år", AGE_TOLERANCE),
-                         "months_job24": ("måneder", MONTHS_TOLERANCE)}.get(var, ("prosent", SHARE_TOLERANCE))
-            specs.append(_Target(
-                f"{label}_{var}_{key}", f"{_VARIABLE_TEXT[var].capitalize()}, {key}",
-                f"{'Tabell 3.1' if name == 'tabell_3_1' else 'Vedleggstabell 1'} {r['row']} ({r['column']})",
-                value, unit, tol, calibrated=True, note=note,
-                compute=lambda c, k=key, v=var: statistic(select(c, k), v)))
-
-    table_rows("tabell_3_1", PROGRAMMES, lambda c, k: c.sel(k), "t31")
-    table_rows("vedlegg_1", V1_COLUMNS, lambda c, k: c.sel("nytt", provider=k), "v1")
+            if r.corrected:
+                note = (f"Trykt {r.printed:.1f}, rettet til {r.value:.1f} (published.CORRECTIONS): "
+                        f"{reasons.get((name, r.row, r.column), '')}")
+            _table_target(specs, (name, r.row, r.column, r.unit), f"{label}_{var}_{key}",
+                          f"{_VARIABLE_TEXT[var].capitalize()}, {key}", float(r.value),
+                          _UNITS[r.unit][1], note=note)
 
     # Tabell 4.1 'Alle': in job (strict) 12 months after entry, entrants 2013-2017.
-    t41 = _published("tabell_4_1", directory)
     for column, prog in PROGRAMMES.items():
         specs.append(_Target(
             f"t41_alle_{prog}", f"Andel i jobb (streng) 12 måneder etter tilgang, {prog} (tilgang 2013–2017)",
-            f"Tabell 4.1 Alle ({column})", _cell(t41, "Alle", column), "prosent", SHARE_TOLERANCE,
+            f"Tabell 4.1 Alle ({column})",
+            published.published_cell("tabell_4_1", "Alle", column, directory=directory), "prosent",
+            SHARE_TOLERANCE,
             calibrated=True, compute=lambda c, p=prog: statistic(c.sel(p, years=(2013, 2017)), "job_12")))
 
     # Prose facts (values read by fact_id).
-    facts = _facts(directory)
+    def facts(fid: str) -> float:
+        return published.prose_fact(fid, directory)
 
     def fact(fid, description, compute, tol, kind="lik", calibrated=False, note="", value=None):
         specs.append(_Target(fid, description, f"prose_facts {fid}",
-                             float(facts[fid]) if value is None else value, "prosent", tol,
+                             facts(fid) if value is None else value, "prosent", tol,
                              kind, calibrated, note, compute))
 
     approx = "«rundt»/«om lag» i teksten."
@@ -417,7 +428,7 @@ def _specs(directory: Path | None = None) -> list[_Target]:
     for y in (2017, 2018):
         specs.append(_Target(
             f"p001_fig3_3_na_2017_2018_{y}", f"Nedsatt arbeidsevne ved tilgang, tilgangsår {y}",
-            "prose_facts p001_fig3_3_na_2017_2018", float(facts["p001_fig3_3_na_2017_2018"]),
+            "prose_facts p001_fig3_3_na_2017_2018", facts("p001_fig3_3_na_2017_2018"),
             "prosent", 0.0, "under", note="«godt under 60 prosent»: øvre grense.",
             compute=lambda c, y=y: statistic(c.sel(both, years=(y, y)), "na")))
     fact("p001_fig3_3_aap_2013", "Andel med AAP ved tilgang, tilgangsår 2013",
@@ -427,12 +438,12 @@ def _specs(directory: Path | None = None) -> list[_Target]:
          lambda c: statistic(c.sel(both, years=(2018, 2018)), "aap_any"), 0.0, "under",
          note="«godt under 50 prosent»: øvre grense.")
     fact("p001_fig3_4_psych_share_of_aap", "Psykiske lidelser som andel av AAP-mottakerne, 2013–2018",
-         lambda c: statistic(c.sel(both), "psych_of_aap"), 3.0, note=approx + " " + _SWAP_NOTE)
+         lambda c: statistic(c.sel(both), "psych_of_aap"), 3.0, note=approx + " " + _PSYCH_NOTE)
     specs.append(_Target(
         "p001_fig3_4_psych_share_all_decline",
         "Nedgang i andel med AAP og psykiske lidelser blant alle tilganger, 2013 til 2018 (prosentpoeng)",
         "prose_facts p001_fig3_4_psych_share_all_decline",
-        float(facts["p001_fig3_4_psych_share_all_decline"]), "prosentpoeng", 3.0, note=approx,
+        facts("p001_fig3_4_psych_share_all_decline"), "prosentpoeng", 3.0, note=approx,
         compute=lambda c: statistic(c.sel(both, years=(2013, 2013)), "aap_psykisk")
         - statistic(c.sel(both, years=(2018, 2018)), "aap_psykisk")))
     # Figur 3.5 / 3.6: history before entry (own code path, see history()).
@@ -443,14 +454,14 @@ def _specs(directory: Path | None = None) -> list[_Target]:
     for prog in both:
         specs.append(_Target(
             f"p001_fig3_5_other_users_24m_{prog}", f"Andre NAV-brukere 24 måneder før tilgang, {prog}",
-            "prose_facts p001_fig3_5_other_users_24m", float(facts["p001_fig3_5_other_users_24m"]),
+            "prose_facts p001_fig3_5_other_users_24m", facts("p001_fig3_5_other_users_24m"),
             "prosent", 5.0, note="«rundt 30 prosent» i begge grupper.",
             compute=lambda c, p=prog: c.history_share(p, "status_24:annen")))
     fact("p001_fig3_5_other_users_month_before_old", "Andre NAV-brukere måneden før tilgang, gammelt",
          lambda c: c.history_share("gammelt", "status_1:annen"), 4.0, note=approx)
     fact("p001_fig3_5_other_users_month_before_new", "Andre NAV-brukere måneden før tilgang, nytt",
          lambda c: c.history_share("nytt", "status_1:annen"), 4.0, note=approx)
-    low, high = float(facts["p001_fig3_6_no_programme_low"]), float(facts["p001_fig3_6_no_programme_high"])
+    low, high = facts("p001_fig3_6_no_programme_low"), facts("p001_fig3_6_no_programme_high")
     for prog in both:
         specs.append(_Target(
             f"p001_fig3_6_no_programme_{prog}", f"Ikke i noe arbeidsrettet tiltak måneden før tilgang, {prog}",
@@ -461,7 +472,7 @@ def _specs(directory: Path | None = None) -> list[_Target]:
     for prog in both:
         specs.append(_Target(
             f"p001_fig2_9_ended_by_6m_{prog}", f"Andel som har avsluttet tiltaket etter 6 måneder, {prog}",
-            "prose_facts p001_fig2_9_ended_by_6m", float(facts["p001_fig2_9_ended_by_6m"]), "prosent",
+            "prose_facts p001_fig2_9_ended_by_6m", facts("p001_fig2_9_ended_by_6m"), "prosent",
             0.0, "over", note="«mer enn 50 prosent»: nedre grense.",
             compute=lambda c, p=prog: statistic(c.sel(p), "ended_by_6")))
     fact("p001_fig2_9_ended_by_2m", "Andel som har avsluttet tiltaket etter 2 måneder (gammelt og nytt)",
@@ -484,49 +495,50 @@ def _specs(directory: Path | None = None) -> list[_Target]:
              dict(programme="nytt", years=(2013, 2017)))):
         specs.append(_Target(
             fid, f"Gjennomsnittlig varighet første år (måneder), {text}", f"prose_facts {fid}",
-            float(facts[fid]), "måneder", MONTHS_TOLERANCE,
+            facts(fid), "måneder", MONTHS_TOLERANCE,
             compute=lambda c, kw=kw: statistic(c.sel(**kw), "duration_first_year")))
     return specs
 
 
 def targets(directory: str | Path | None = None) -> pd.DataFrame:
-    """The calibration targets, read from data/published: id, description, source, target,
-    unit, tolerance, kind, calibrated, note."""
+    """The calibration targets, read from data/published through helpers.published: id,
+    description, source, target, unit, tolerance, kind, calibrated, note."""
     specs = _specs(Path(directory) if directory else None)
     return pd.DataFrame([{k: getattr(s, k) for k in
                           ("id", "description", "source", "target", "unit", "tolerance", "kind",
                            "calibrated", "note")} for s in specs])
 
 
+def target_cells(directory: str | Path | None = None) -> pd.DataFrame:
+    """The targets that are published table cells: id, table, row, column, unit (as printed
+    and as helpers.tables labels them)."""
+    rows = [(s.id, *s.cell) for s in _specs(Path(directory) if directory else None)
+            if s.cell is not None]
+    return pd.DataFrame(rows, columns=["id", "table", "row", "column", "unit"])
+
+
 def published_corrections(directory: str | Path | None = None) -> pd.DataFrame:
-    """Printed cells that the calibration targets at another value, and why:
-    table, row, column, printed, targeted, reason."""
-    d = Path(directory) if directory else None
+    """Printed cells that the calibration targets at another value, and why: table, row,
+    column, printed, targeted, reason. The corrected values are published.CORRECTIONS (as
+    applied by published.published_values); added is the note that counts are targeted at
+    Tabell 2.1 rather than Vedleggstabell 1's N (COUNT_TARGETS, NOTES item 4)."""
+    d = Path(directory) if directory else published.PUBLISHED_DIR
+    reasons = _correction_reasons()
     rows = []
-    swap = ("Radene er trolig byttet om (NOTES punkt 2): med byttede etiketter er psykiske "
-            "lidelser ~50 % av AAP-mottakerne og faller ~10 prosentpoeng, som teksten sier, og "
-            "det diagnosevektede snittet av Tabell 4.1 gir 'Alle'.")
-    for name, columns in (("tabell_3_1", PROGRAMMES), ("vedlegg_1", V1_COLUMNS)):
-        df = _published(name, d)
-        musk = df[df["row"].str.contains("muskel")]
-        psyk = df[df["row"].str.contains("psykiske")]
-        for column in columns:
-            m = musk[musk["column"] == column].iloc[0]
-            p = psyk[psyk["column"] == column].iloc[0]
-            rows.append((name, m["row"], column, m["value"], p["value"], swap))
-            rows.append((name, p["row"], column, p["value"], m["value"], swap))
-    v1 = _published("vedlegg_1", d)
-    col = v1[v1["column"] == "Kommersielle"]
-    others = col[col["row"].isin(AGE_BANDS[:4])]["value"].sum()
-    printed = float(col[col["row"] == AGE_BANDS[4]]["value"].iloc[0])
-    rows.append(("vedlegg_1", AGE_BANDS[4], "Kommersielle", printed, round(100 - others, 1),
-                 f"Aldersfordelingen summerer til {others + printed:.1f}; trolig trykkfeil "
-                 f"(NOTES punkt 3). Målet er 100 − de andre gruppene."))
-    t21 = _published("tabell_2_1", d)
-    for column, row in (("Skjermede", "Skjermet"), ("Kommersielle", "Kommersiell")):
-        rows.append(("vedlegg_1", "Totalt antall personer", column,
-                     _cell(v1, "Totalt antall personer", column), _cell(t21, row, "Nytt", "count"),
-                     "N avviker fra Tabell 2.1 (+5/+7, NOTES punkt 4); antall kalibreres mot Tabell 2.1."))
+    for fix in published.CORRECTIONS.itertuples():
+        cells = published.published_values(fix.table, corrected=True, directory=d)
+        hit = cells[(cells["row"] == fix.row) & (cells["column"] == fix.column)]
+        if len(hit) != 1:
+            raise KeyError(f"published.CORRECTIONS: {fix.table} har ingen entydig celle "
+                           f"({fix.row!r}, {fix.column!r})")
+        rows.append((fix.table, fix.row, fix.column, float(hit["printed"].iloc[0]),
+                     float(hit["value"].iloc[0]), reasons[(fix.table, fix.row, fix.column)]))
+    for (name, row, column), (t_row, t_column, unit) in COUNT_TARGETS.items():
+        printed = published.published_cell(name, row, column, "count", directory=d)
+        targeted = published.published_cell("tabell_2_1", t_row, t_column, unit, directory=d)
+        rows.append((name, row, column, printed, targeted,
+                     f"N avviker fra Tabell 2.1 ({printed - targeted:+g}, NOTES punkt 4); "
+                     "antall kalibreres mot Tabell 2.1."))
     return pd.DataFrame(rows, columns=["table", "row", "column", "printed", "targeted", "reason"])
 
 
@@ -534,6 +546,8 @@ def calibration_table(frame: pd.DataFrame, extract=None, target_table: pd.DataFr
                       scale: float = 1.0) -> pd.DataFrame:
     """Target, synthetic value and difference (synthetic - target) for every target, from
     the analysis frame (and the extract, for the history facts; without it those are NaN).
+    The synthetic value of a Tabell 2.1 / 3.1 / Vedleggstabell 1 target is exactly the
+    helpers.tables cell (tabell_2_1 / tabell_3_1 / vedlegg_1, not suppressed).
     `ok` says whether the synthetic value meets the target: |difference| <= tolerance for
     kind 'lik', synthetic <= target for 'under', >= target for 'over'. `scale`: the
     synthetic extract's scale; count targets (unit 'antall') are round(scale * count)."""
@@ -548,8 +562,8 @@ def calibration_table(frame: pd.DataFrame, extract=None, target_table: pd.DataFr
     for tid in table["id"]:
         spec = specs.get(tid)
         synthetic.append(np.nan if spec is None else float(spec.compute(ctx)))
-    table["synthetic"] = np.round(np.array(synthetic, dtype=float), 2)
-    table["difference"] = np.round(table["synthetic"] - table["target"], 2)
+    table["synthetic"] = np.array(synthetic, dtype=float)
+    table["difference"] = np.round(table["synthetic"] - table["target"], 2) + 0.0  # no -0.0
     diff = table["synthetic"] - table["target"]
     tol = table["tolerance"] + 1e-9
     ok = np.where(table["kind"] == "under", diff <= tol,
@@ -680,16 +694,17 @@ def _shift_vector(p, observed, target, damp=1.0):
 
 
 def _fit_step(params: dict, ctx: _Context, tv: dict[str, float], damp: float = 1.0) -> dict:
-    """One fitting step: returns {path: new value} for every calibrated parameter."""
+    """One fitting step: returns {path: new value} for every calibrated parameter. The
+    observed values are helpers.tables' (tabell_2_1; composition via `characteristics`)."""
     updates: dict[tuple, object] = {}
     f = ctx.frame
     # Provider types (Tabell 2.1 counts).
-    for prog in ("gammelt", "nytt"):
-        sub = ctx.sel(prog)
-        obs = [statistic(sub[sub["provider_type"].astype(object) == t], "count") if len(sub) else 0
-               for t in ("skjermet", "kommersiell", "ideell", "ukjent")]
+    t21 = ctx.table("tabell_2_1")
+    for column, prog in PROGRAMMES.items():
+        obs = [tables.cell_value(t21, tables.PROVIDER_LABELS[t], column, "count")
+               for t in PROVIDER_TYPES]
         obs = [0.0 if not np.isfinite(o) else o for o in obs]
-        tgt = [tv[f"t21_{t}_{prog}_antall"] for t in ("skjermet", "kommersiell", "ideell", "ukjent")]
+        tgt = [tv[f"t21_{t}_{prog}_antall"] for t in PROVIDER_TYPES]
         path = ("leverandortype", prog)
         updates[path] = _shift_vector(_get(params, path), obs, tgt, damp)
 
@@ -703,31 +718,32 @@ def _fit_step(params: dict, ctx: _Context, tv: dict[str, float], damp: float = 1
             continue
         g = params["grupper"][group]
         base = ("grupper", group)
+        o = characteristics(sub)
 
         def t(var):
             return tv[f"{prefix}_{var}_{key}"]
 
-        updates[base + ("kvinne",)] = _shift_binary(g["kvinne"], statistic(sub, "female"), t("female"), damp)
-        obs = [statistic(sub, f"age_{i}") for i in range(5)]
+        updates[base + ("kvinne",)] = _shift_binary(g["kvinne"], o["female"], t("female"), damp)
+        obs = [o[f"age_{i}"] for i in range(5)]
         updates[base + ("alder",)] = _shift_vector(g["alder"], obs, [t(f"age_{i}") for i in range(5)], damp)
-        share50 = max(statistic(sub, "age_4") / 100, 0.05)
-        step = (t("age_mean") - statistic(sub, "age_mean")) / share50
+        share50 = max(o["age_4"] / 100, 0.05)
+        step = (t("age_mean") - o["age_mean"]) / share50
         updates[base + ("alder_50pluss",)] = min(max(g["alder_50pluss"] + damp * step, 0.5), 15.0)
-        obs = [statistic(sub, f"lg_{i}") for i in (1, 2, 3)]
+        obs = [o[f"lg_{i}"] for i in (1, 2, 3)]
         updates[base + ("landgruppe",)] = _shift_vector(g["landgruppe"], obs, [t(f"lg_{i}") for i in (1, 2, 3)], damp)
-        obs = [statistic(sub, f"edu_{e}") for e in EDUCATION]
+        obs = [o[f"edu_{e}"] for e in EDUCATION]
         updates[base + ("utdanning",)] = _shift_vector(g["utdanning"], obs, [t(f"edu_{e}") for e in EDUCATION], damp)
-        updates[base + ("nedsatt",)] = _shift_binary(g["nedsatt"], statistic(sub, "na"), t("na"), damp)
-        updates[base + ("aap",)] = _shift_binary(g["aap"], statistic(sub, "aap_any"), 100 - t("aap_ikke_aap"), damp)
-        aap_obs = max(statistic(sub, "aap_any"), 1e-9)
-        obs = [statistic(sub, f"aap_{d}") / aap_obs for d in DIAGNOSES]
+        updates[base + ("nedsatt",)] = _shift_binary(g["nedsatt"], o["na"], t("na"), damp)
+        updates[base + ("aap",)] = _shift_binary(g["aap"], o["aap_any"], 100 - t("aap_ikke_aap"), damp)
+        aap_obs = max(o["aap_any"], 1e-9)
+        obs = [o[f"aap_{d}"] / aap_obs for d in DIAGNOSES]
         tgt = [t(f"aap_{d}") / (100 - t("aap_ikke_aap")) for d in DIAGNOSES]
         updates[base + ("diagnose",)] = _shift_vector(g["diagnose"], obs, tgt, damp)
         job_target = tv[_JOB_AT_ENTRY[group]] if group in _JOB_AT_ENTRY else t("job_at_entry")
         updates[base + ("jobb_ved_start",)] = _shift_binary(
-            g["jobb_ved_start"], statistic(sub, "job_at_entry"), job_target, damp)
+            g["jobb_ved_start"], o["job_at_entry"], job_target, damp)
         if prefix == "v1":
-            obs = statistic(sub, "months_job24")
+            obs = o["months_job24"]
             q = g["tidligere_jobb"] * (t("months_job24") / obs) ** damp if obs > 0 else g["tidligere_jobb"]
             updates[base + ("tidligere_jobb",)] = min(max(q, 0.01), 0.98)
 

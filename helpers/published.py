@@ -55,10 +55,11 @@ def read_published(table: str, directory: Path = PUBLISHED_DIR) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def published_values(table: str, unit: str | None = None, corrected: bool = True) -> pd.DataFrame:
+def published_values(table: str, unit: str | None = None, corrected: bool = True,
+                     directory: Path = PUBLISHED_DIR) -> pd.DataFrame:
     """Published cells of a table (optionally one unit), with the report's corrections applied
     when `corrected`: columns row, column, unit, value, printed, corrected (bool)."""
-    df = read_published(table).copy()
+    df = read_published(table, Path(directory)).copy()
     if unit is not None:
         df = df[df["unit"] == unit]
     df["printed"] = df["value"]
@@ -70,6 +71,18 @@ def published_values(table: str, unit: str | None = None, corrected: bool = True
             df.loc[hit, "value"] = fix.value
             df.loc[hit, "corrected"] = True
     return df[["section", "row", "column", "unit", "value", "printed", "corrected"]]
+
+
+def published_cell(table: str, row: str, column: str, unit: str | None = None,
+                   corrected: bool = True, directory: Path = PUBLISHED_DIR) -> float:
+    """One published cell by its printed row and column label (and unit, where a row has
+    several), from `published_values` (so corrected when `corrected`)."""
+    df = published_values(table, unit, corrected, directory)
+    hit = df[(df["row"] == row) & (df["column"] == column)]
+    if len(hit) != 1:
+        raise KeyError(f"{table}: fant {len(hit)} publiserte celler for rad '{row}', "
+                       f"kolonne '{column}', enhet '{unit}'")
+    return float(hit["value"].iloc[0])
 
 
 def prose_fact(fact_id: str, directory: Path = PUBLISHED_DIR) -> float:

@@ -9,11 +9,26 @@ import pytest
 import yaml
 
 from helpers import calibration as cal
+from helpers import published, tables
 
 
 @pytest.fixture(scope="module")
 def tt():
     return cal.targets().set_index("id")
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A small synthetic extract (scale 0.05) and its analysis frame."""
+    from pathlib import Path
+
+    from helpers import synth
+    from helpers.contract import Extract
+    from helpers.spells import build_frame
+
+    generated, meta = synth.generate(scale=0.05)
+    extract = Extract(path=Path("<syntetisk>"), meta=dict(meta), tables=dict(generated))
+    return build_frame(extract), extract
 
 
 def test_targets_read_published_values(tt):
@@ -24,13 +39,19 @@ def test_targets_read_published_values(tt):
     assert tt.loc["t31_female_gammelt", "target"] == 51.2
     assert tt.loc["t31_na_nytt", "target"] == 58.7
     assert tt.loc["t31_age_mean_nytt", "target"] == 39.8
-    # NOTES item 2: the diagnosis rows are swapped.
+    # Corrected values (published.CORRECTIONS): the diagnosis rows are swapped (NOTES item 2)
+    # and mapped by their printed labels.
     assert tt.loc["t31_aap_psykisk_gammelt", "target"] == 32.5
+    assert tt.loc["t31_aap_psykisk_gammelt", "source"] == "Tabell 3.1 AAP/psykiske lidelser (Gammelt)"
     assert tt.loc["t31_aap_psykisk_nytt", "target"] == 23.2
     assert tt.loc["t31_aap_muskel_skjelett_gammelt", "target"] == 17.3
     assert tt.loc["v1_aap_psykisk_skjermet", "target"] == 23.0
     assert tt.loc["v1_aap_psykisk_kommersiell", "target"] == 22.9
-    assert "NOTES punkt 2" in tt.loc["t31_aap_psykisk_gammelt", "note"]
+    assert "punkt 2" in tt.loc["t31_aap_psykisk_gammelt", "note"]
+    assert "Trykt 17.3, rettet til 32.5" in tt.loc["t31_aap_psykisk_gammelt", "note"]
+    assert "punkt 2" in tt.loc["t31_aap_psykisk_nytt", "note"]  # "Som over." spelt out
+    assert "samme ombytting" in tt.loc["v1_aap_muskel_skjelett_kommersiell", "note"]
+    assert tt.loc["t31_aap_annen_gammelt", "note"] == ""  # not corrected
     # NOTES item 3: Vedleggstabell 1's 31.2 is a typo for 25.6.
     assert tt.loc["v1_age_4_kommersiell", "target"] == 25.6
     assert tt.loc["v1_months_job24_skjermet", "target"] == 8.1
@@ -49,7 +70,7 @@ def test_targets_read_published_values(tt):
 
 def test_targets_are_read_not_typed(tmp_path):
     copy = tmp_path / "published"
-    shutil.copytree(cal.PUBLISHED_DIR, copy)
+    shutil.copytree(published.PUBLISHED_DIR, copy)
     path = copy / "tabell_3_1.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df.loc[(df["row"] == "Kvinner (i %)") & (df["column"] == "Gammelt"), "value"] = "44.4"
@@ -68,6 +89,57 @@ def test_published_corrections():
     n = pc[pc["row"] == "Totalt antall personer"].set_index("column")
     assert n.loc["Skjermede", "printed"] == 14436 and n.loc["Skjermede", "targeted"] == 14431
     assert n.loc["Kommersielle", "targeted"] == 17833
+    # Every corrected value is published.CORRECTIONS', in its order.
+    fixes = pc[pc["row"] != "Totalt antall personer"]
+    assert fixes[["table", "row", "column"]].values.tolist() == \
+        published.CORRECTIONS[["table", "row", "column"]].values.tolist()
+    assert fixes["targeted"].tolist() == published.CORRECTIONS["value"].tolist()
+    assert not pc["reason"].str.startswith("Som over").any()
+
+
+def test_corrected_targets_come_from_published_corrections(monkeypatch):
+    """The corrected targets are published.CORRECTIONS' values: change one there (or drop
+    one) and the target and published_corrections() follow."""
+    fixes = published.CORRECTIONS.copy()
+    psych = ((fixes["table"] == "tabell_3_1") & (fixes["row"] == "AAP/psykiske lidelser")
+             & (fixes["column"] == "Gammelt"))
+    age = (fixes["table"] == "vedlegg_1") & (fixes["row"] == "50 eller eldre")
+    assert fixes.loc[psych, "value"].item() == 32.5 and fixes.loc[age, "value"].item() == 25.6
+    fixes.loc[psych, "value"] = 40.0
+    monkeypatch.setattr(published, "CORRECTIONS", fixes[~age].reset_index(drop=True))
+    tt = cal.targets().set_index("id")
+    assert tt.loc["t31_aap_psykisk_gammelt", "target"] == 40.0
+    assert tt.loc["v1_age_4_kommersiell", "target"] == 31.2  # no correction: as printed
+    assert tt.loc["v1_age_4_kommersiell", "note"] == ""
+    pc = cal.published_corrections()
+    assert pc.loc[(pc["row"] == "AAP/psykiske lidelser") & (pc["column"] == "Gammelt"),
+                  "targeted"].item() == 40.0
+    assert not (pc["row"] == "50 eller eldre").any()
+
+
+def test_synthetic_values_are_the_tables_cells(small):
+    """The synthetic value of every Tabell 2.1 / 3.1 / Vedleggstabell 1 target is exactly the
+    helpers.tables cell the book shows beside the same published (corrected) cell."""
+    frame, extract = small
+    table = cal.calibration_table(frame, extract).set_index("id")
+    cells = cal.target_cells()
+    from_tables = table["source"].str.match(r"(Tabell 2\.1|Tabell 3\.1|Vedleggstabell 1) ")
+    assert set(cells["id"]) == set(table.index[from_tables])
+    assert len(cells) == 2 * 9 + 2 * 21 + 2 * 23  # every printed cell but the N rows
+    ours = {"tabell_2_1": tables.tabell_2_1(frame), "tabell_3_1": tables.tabell_3_1(frame),
+            "vedlegg_1": tables.vedlegg_1(frame)}
+    for c in cells.itertuples():
+        expected = tables.cell_value(ours[c.table], c.row, c.column, c.unit)
+        assert table.loc[c.id, "synthetic"] == expected, c
+        target = published.published_values(c.table, c.unit, corrected=True)
+        target = target[(target["row"] == c.row) & (target["column"] == c.column)]["value"].item()
+        assert table.loc[c.id, "target"] == target, c
+    # Rows are the printed labels: the psykisk id is the 'psykiske lidelser' cell.
+    cell = cells.set_index("id").loc["v1_aap_psykisk_kommersiell"]
+    assert (cell["table"], cell["row"], cell["column"]) == (
+        "vedlegg_1", "AAP, psykiske lidelser", "Kommersielle")
+    assert table.loc["v1_aap_psykisk_kommersiell", "target"] == 22.9
+    assert table.loc["v1_age_4_kommersiell", "target"] == 25.6
 
 
 def _tiny_frame() -> pd.DataFrame:
@@ -122,6 +194,18 @@ def test_calibration_table_on_a_hand_made_frame(tt):
     assert bool(row("t21_sum_gammelt_antall")["ok"]) is False
 
 
+def test_unknown_diagnosis_counts_as_other_diagnoses():
+    """As in helpers.tables: AAP with no registered diagnosis is 'AAP/andre diagnoser'."""
+    frame = _tiny_frame()
+    frame.loc[3, "aap_diagnosis"] = "ukjent"
+    table = cal.calibration_table(frame).set_index("id")
+    assert table.loc["t31_aap_annen_gammelt", "synthetic"] == 50.0
+    assert table.loc["t31_aap_ikke_aap_gammelt", "synthetic"] == 25.0
+    old = frame[frame["programme"] == "gammelt"]
+    assert cal.characteristics(old)["aap_annen"] == 50.0
+    assert cal.characteristics(old)["aap_any"] == 75.0
+
+
 def test_update_parameter_text_keeps_comments():
     text = ("# header\nblokk:\n  # what a means\n  a: 0.5  # trailing\n  v: [1, 2]\n"
             "andre:\n  a: 7\n  kart: {x: 1, y: 2}\n")
@@ -152,14 +236,9 @@ def test_default_extract_meets_the_published_shares():
     assert table["ok"].all(), table[~table["ok"]][["id", "target", "synthetic"]]
 
 
-def test_history_code_paths_agree():
+def test_history_code_paths_agree(small):
     """The history facts from helpers.spells agree with this module's own code path."""
-    from helpers import synth
-    from helpers.spells import build_frame
-
-    tables, meta = synth.generate(0.05)
-    extract = synth.extract_in_memory(tables, meta)
-    frame = build_frame(extract)
+    frame, extract = small
     shares = cal.history_shares(frame, extract)
     pop = frame[frame["programme"].isin(["gammelt", "nytt"])]
     own = cal.history(pop, extract)
