@@ -245,7 +245,9 @@ def test_render_html_and_pdf(tmp_path):
     assert "image(" in typ and "Syntetiske data" in typ
 
 
-def test_execute_runs_notebooks_and_names_the_failing_cell(tmp_path):
+def one_chapter_book(tmp_path: Path, code: str):
+    """A source book with one notebook (heading, parameters cell, `code`) and an extract
+    folder holding only uttrekk.json. Returns (extract, src, notebook)."""
     extract = tmp_path / "uttrekk"
     extract.mkdir()
     (extract / "uttrekk.json").write_text('{"kilde": "syntetisk", "uttrekksdato": "2020-12-31"}')
@@ -257,8 +259,13 @@ def test_execute_runs_notebooks_and_names_the_failing_cell(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# Forord"),
                 nbformat.v4.new_code_cell('EXTRACT = "../nowhere"', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("import os\nprint(EXTRACT, os.getcwd())")]
+                nbformat.v4.new_code_cell(code)]
     nbformat.write(nb, src / "report" / "index.ipynb")
+    return extract, src, nb
+
+
+def test_execute_runs_notebooks_and_names_the_failing_cell(tmp_path):
+    extract, src, nb = one_chapter_book(tmp_path, "import os\nprint(EXTRACT, os.getcwd())")
 
     build_dir = book.execute(extract, tmp_path / "build", config_path=src / "_quarto.yml",
                              progress=False)
@@ -285,19 +292,7 @@ def test_cli_requires_extract(capsys):
 
 def test_failed_build_leaves_the_earlier_book_untouched(tmp_path):
     # A one-chapter book whose notebook fails: build() must raise and leave out_dir as it was.
-    extract = tmp_path / "uttrekk"
-    extract.mkdir()
-    (extract / "uttrekk.json").write_text('{"kilde": "syntetisk", "uttrekksdato": "2020-12-31"}')
-    src = tmp_path / "src"
-    (src / "report").mkdir(parents=True)
-    (src / "_quarto.yml").write_text(
-        "project:\n  type: book\nbook:\n  title: T\n  chapters:\n    - report/index.ipynb\n")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_markdown_cell("# Forord"),
-                nbformat.v4.new_code_cell('EXTRACT = "x"', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("raise ValueError('uttrekket er ødelagt')")]
-    nbformat.write(nb, src / "report" / "index.ipynb")
+    extract, src, _ = one_chapter_book(tmp_path, "raise ValueError('uttrekket er ødelagt')")
     out = tmp_path / "_book"
     out.mkdir()
     (out / "index.html").write_text("forrige utgave")
