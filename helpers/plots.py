@@ -495,7 +495,14 @@ def programme_before_plot(df: pd.DataFrame) -> Figure:
                     (j - (len(programmes) - 1) / 2) * width
                 bars = ax.bar(x, rows["share"].to_numpy(dtype=float), width=width,
                               color=colours[programme], label=programme, linewidth=0.5)
-                ax.bar_label(bars, fmt=_bar_label_text, fontsize=7, padding=1)
+                # The single-category panel is narrow: its labels stand vertically inside
+                # the bars so neighbouring labels do not overlap.
+                narrow = panel == [NO_PROGRAMME]
+                if narrow:
+                    ax.bar_label(bars, fmt=_bar_label_text, fontsize=7, label_type="center",
+                                 rotation=90, color="white")
+                else:
+                    ax.bar_label(bars, fmt=_bar_label_text, fontsize=7, padding=1)
             ax.set_xticks(range(len(panel)), [_wrap(c) for c in panel], fontsize=8)
             ax.set_xlim(-0.5, len(panel) - 0.5)
             shares = df.loc[df["measure"].isin(panel), "share"].astype(float)
