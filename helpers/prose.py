@@ -1,71 +1,160 @@
 """Sentences whose numbers and wording follow from the results.
 
 The chapters state results only through these functions, so the same book reads
-correctly on a real extract: a number is formatted the Norwegian way, and a comparison's
-words (høyere/lavere, økte/falt, om lag like) follow the sign and size of the difference.
+correctly on any extract: numbers are formatted the Norwegian way, a comparison's words
+(høyere/lavere, økte/falt, om lag det samme) follow the sign and size of the difference,
+and a value that is missing says why instead of printing "nan": `None` means the group
+has no one in it, NaN means the value is hidden by the small-cell rule
+(helpers.disclosure).
 """
 from __future__ import annotations
 
 import math
 
-SAME_WITHIN_PP = 1.0  # differences under one percentage point are called "om lag like"
+import pandas as pd
+
+from helpers.disclosure import MIN_CELL
+
+SAME_WITHIN_PP = 1.0  # differences under one percentage point are called "om lag det samme"
+NO_ONE = "ingen i gruppen"
+HIDDEN = f"skjult (færre enn {MIN_CELL} personer)"
+MINUS = "\u2212"
 
 
-def pct(value: float, decimals: int = 0) -> str:
-    """'80 prosent' style: a percentage with a decimal comma."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "ukjent andel"
-    return f"{value:.{decimals}f}".replace(".", ",") + " prosent"
+def _reason(value) -> str | None:
+    """Why a value cannot be written as a number (None if it can)."""
+    if value is None or value is pd.NA:
+        return NO_ONE
+    if isinstance(value, float) and math.isnan(value):
+        return HIDDEN
+    return None
+
+
+def _finite(*values) -> bool:
+    return all(_reason(v) is None for v in values)
 
 
 def number(value: float, decimals: int = 0) -> str:
-    """A number with thin-space thousands and a decimal comma: 46 865, 39,8."""
+    """A number with thin-space thousands, a decimal comma and a true minus: 46 865, 39,8."""
+    value = float(value)
+    if round(value, decimals) == 0:
+        value = 0.0  # no "−0"
     text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+    return text.replace(",", "\u202f").replace(".", ",").replace("-", MINUS)
+
+
+def count(value) -> str:
+    """A number of persons: '46 865', 'ingen' or 'færre enn 5' (hidden)."""
+    if value is None or value == 0:
+        return "ingen"
+    if _reason(value):
+        return f"færre enn {MIN_CELL}"
+    return number(value)
+
+
+def pct(value, decimals: int = 0) -> str:
+    """'80 prosent' (decimal comma), or why there is no number."""
+    return _reason(value) or number(value, decimals) + " prosent"
 
 
 def pp(value: float, decimals: int = 0) -> str:
     """A difference in percentage points, without sign."""
-    return f"{abs(value):.{decimals}f}".replace(".", ",") + " prosentpoeng"
+    return number(abs(value), decimals) + " prosentpoeng"
 
 
-def compare(a: float, b: float, higher: str = "høyere", lower: str = "lavere",
-            same: str = "om lag like høy", tolerance: float = SAME_WITHIN_PP) -> str:
+def compare(a, b, higher: str = "høyere", lower: str = "lavere",
+            same: str = "om lag det samme", tolerance: float = SAME_WITHIN_PP) -> str:
     """Word for b compared with a: `higher`, `lower` or `same` (within `tolerance`)."""
-    if any(math.isnan(float(x)) for x in (a, b)):
+    if not _finite(a, b):
         return "ikke mulig å sammenligne"
     if abs(b - a) < tolerance:
         return same
     return higher if b > a else lower
 
 
-def change(first: float, last: float, tolerance: float = SAME_WITHIN_PP) -> str:
-    """'økte fra 20 til 25 prosent' / 'falt fra …' / 'holdt seg på om lag …'."""
-    if any(math.isnan(float(x)) for x in (first, last)):
-        return "kan ikke vises (for få personer)"
+def shares(subject: str, values: list[tuple[float | None, str]], decimals: int = 0,
+           tolerance: float = SAME_WITHIN_PP) -> str:
+    """'{subject} var 81 prosent i de gamle tiltakene og 59 prosent i det nye – 22
+    prosentpoeng lavere.' With two values, the closing clause follows their difference;
+    a missing value is named as such and no comparison is made."""
+    parts = [f"{pct(value, decimals)} {where}".rstrip() for value, where in values]
+    text = f"{subject} var " + _join(parts)
+    if len(values) == 2 and _finite(values[0][0], values[1][0]):
+        a, b = values[0][0], values[1][0]
+        if abs(b - a) < tolerance:
+            text += " – om lag det samme"
+        else:
+            text += f" – {pp(b - a)} {'høyere' if b > a else 'lavere'}"
+    return text + "."
+
+
+def trend(subject: str, by_year: pd.Series, tolerance: float = SAME_WITHIN_PP) -> str:
+    """'{subject} falt fra 83 prosent i 2013 til 58 prosent i 2018.' from a Series of
+    percentages indexed by year (first and last year compared)."""
+    by_year = by_year.sort_index()
+    if len(by_year) == 0:
+        return f"{subject}: {NO_ONE}."
+    first_year, last_year = by_year.index[0], by_year.index[-1]
+    first, last = by_year.iloc[0], by_year.iloc[-1]
+    if len(by_year) == 1:
+        return f"{subject} var {pct(first)} i {first_year}."
+    if not _finite(first, last):
+        return (f"{subject} i {first_year} og {last_year}: {pct(first)} og {pct(last)}; "
+                "endringen kan derfor ikke beregnes.")
     if abs(last - first) < tolerance:
-        return f"holdt seg på om lag {pct(last)}"
+        return f"{subject} var om lag den samme i {first_year} og {last_year}, {pct(last)}."
     verb = "økte" if last > first else "falt"
-    return f"{verb} fra {pct(first)} til {pct(last)}"
+    return f"{subject} {verb} fra {pct(first)} i {first_year} til {pct(last)} i {last_year}."
 
 
-def change_count(first: float, last: float, tolerance: float = 0.02) -> str:
-    """'økte fra 12 000 til 14 000' / 'falt fra …' / 'var om lag uendret' for counts
-    (relative tolerance)."""
-    if any(math.isnan(float(x)) for x in (first, last)):
-        return "kan ikke vises (for få personer)"
+def value_range(subject: str, by_year: pd.Series) -> str:
+    """'{subject} lå mellom 46 og 55 prosent i årene 2013–2018.' (shown values only)."""
+    shown = by_year.dropna().sort_index()
+    if shown.empty:
+        return f"{subject} kan ikke vises ({HIDDEN})."
+    years = f"{shown.index.min()}–{shown.index.max()}" if len(shown) > 1 else f"{shown.index[0]}"
+    hidden = " (noen år er skjult)" if len(shown) < len(by_year) else ""
+    if len(shown) == 1:
+        return f"{subject} var {pct(shown.iloc[0])} i {years}{hidden}."
+    return (f"{subject} lå mellom {number(shown.min())} og {pct(shown.max())} i årene "
+            f"{years}{hidden}.")
+
+
+def yearly_entrants(totals: pd.Series, tolerance: float = 0.02) -> str:
+    """How the number of entrants changed over the years, from a Series of counts by year
+    (NaN = hidden)."""
+    totals = totals.sort_index()
+    if len(totals) < 2:
+        return "Uttrekket har tilganger i bare ett år." if len(totals) else \
+            "Uttrekket har ingen tilganger i perioden."
+    first, last = totals.iloc[0], totals.iloc[-1]
+    years = f"fra {totals.index[0]} til {totals.index[-1]}"
+    if not _finite(first, last):
+        return f"Tallet på tilganger {years} kan ikke sammenlignes ({HIDDEN} i ett av årene)."
     if first and abs(last - first) / first < tolerance:
-        return f"var om lag uendret på {number(last)}"
-    verb = "økte" if last > first else "falt"
-    return f"{verb} fra {number(first)} til {number(last)}"
+        change = f"var om lag uendret {years}, {count(last)}"
+    else:
+        change = f"{'økte' if last > first else 'falt'} {years}, fra {count(first)} til {count(last)}"
+    shown = totals.dropna()
+    return (f"Tallet på personer som startet i et oppfølgingstiltak {change}. Flest startet i "
+            f"{shown.idxmax()} og færrest i {shown.idxmin()}.")
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
+
+
+def data_source(extract) -> str:
+    """'syntetisk uttrekk (2020-12-31)' or 'registeruttrekk (…)': where the numbers are from."""
+    data = "syntetisk uttrekk" if extract.is_synthetic else "registeruttrekk"
+    return f"{data} ({extract.meta.get('uttrekksdato')})"
 
 
 def figure_caption(label: str, text: str, extract, function: str) -> str:
     """The caption under a figure: its number and text, and the source line (which extract,
     which helpers function)."""
-    data = "syntetisk uttrekk" if extract.is_synthetic else "registeruttrekk"
-    return (f"**{label}** {text}  \n*Kilde: beregnet fra {data} "
-            f"({extract.meta.get('uttrekksdato')}) med helpers.{function}.*")
+    return (f"**{label}** {text}  \n*Kilde: beregnet fra {data_source(extract)} med "
+            f"helpers.{function}.*")
 
 
 def definitions() -> str:
@@ -88,10 +177,12 @@ def definitions() -> str:
         f"- **Ved tilgang**: alder (tilgangsår minus fødselsår); nedsatt arbeidsevne, AAP og "
         f"diagnosegruppe og jobb i tilgangsmåneden; måneder i jobb de {spells.HISTORY_MONTHS} "
         "månedene før.",
-        "- **Utfall**: i jobb " + ", ".join(str(h) for h in spells.OUTCOME_HORIZONS) +
+        "- **Utfall**: i jobb " + _join([str(h) for h in spells.OUTCOME_HORIZONS]) +
         " måneder etter tilgangsmåneden; mangler når den måneden er etter uttrekksdatoen. "
         "Arbeidsledigheten er fylkets rate i kvartalet til den måneden.",
         f"- **Varighet**: måneder fra og med tilgangsmåneden til og med siste måned i et "
         f"oppfølgingstiltak før første periode på {spells.GAP_MONTHS} måneder uten; en deltakelse "
         "på én måned varer én måned. Varighet første år er avkortet ved 12 måneder.",
+        f"- **Små celler**: andeler og antall som bygger på færre enn {MIN_CELL} personer, vises "
+        "ikke, og heller ikke tall som ville gjort det mulig å regne dem ut.",
     ])

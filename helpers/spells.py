@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.contract import FOLLOW_UP_CODES, REDUCED_CAPACITY_GROUPS, Extract
-from helpers.disclosure import suppress
+from helpers.disclosure import hidden_cells, share_mask
 
 FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR = 2013, 2018
 GAP_MONTHS = 6          # months in no follow-up programme that make the next month an entry
@@ -365,8 +365,13 @@ NO_PROGRAMME = "Ikke i tiltak"
 
 
 def _entrant_positions(grid: MonthGrid, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Grid row and entry-month column of each frame row."""
+    """Grid row and entry-month column of each frame row. Raises ValueError if a frame
+    person is not in the grid (numpy would silently take the last row for −1)."""
     rows = grid.persons.get_indexer(frame["person_id"])
+    unknown = int((rows < 0).sum())
+    if unknown:
+        raise ValueError(f"{unknown} av {len(rows)} person_id i rammen finnes ikke i "
+                         "månedsgitteret (er rammen bygd fra et annet uttrekk?)")
     year = frame["entry_month"].str.slice(0, 4).astype(int).to_numpy()
     month = frame["entry_month"].str.slice(5, 7).astype(int).to_numpy()
     return rows, year * 12 + month - 1 - grid.first_month
@@ -377,8 +382,10 @@ def monthly_history(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
     """Shares (percent) of entrants in each NAV status and in job (strict), month by month
     from `months_before` months before entry to the month before it, per group `by`.
 
-    Columns: group, relative_month (−24 … −1), measure, share, n. Aggregates only; a
-    share resting on 1–4 persons is blank (helpers.disclosure).
+    Columns: group, relative_month (−24 … −1), measure, share, n. Aggregates only
+    (helpers.disclosure): the three NAV statuses of a group and month add up to n, so they
+    are one distribution (`hidden_cells`); job_strict is a share of n (`share_mask`).
+    Hidden shares are blank.
     """
     rows, cols = _entrant_positions(grid, frame)
     offsets = np.arange(-months_before, 0)
@@ -391,16 +398,23 @@ def monthly_history(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
         "not_registered": ~registered,
         "job_strict": grid.job_strict[rows[:, None], take],
     }
+    statuses = list(NAV_STATUS_LABELS)
     groups = frame[by].to_numpy()
     out = []
     for group in pd.unique(groups):
         mask = groups == group
-        for name, matrix in measures.items():
-            persons = matrix[mask].sum(axis=0)
+        n = int(mask.sum())
+        persons = {name: matrix[mask].sum(axis=0) for name, matrix in measures.items()}
+        # Statuses stacked month by month within status; the month is the distribution.
+        stacked = np.concatenate([persons[name] for name in statuses])
+        hidden = dict(zip(statuses, np.split(
+            hidden_cells(stacked, n, np.tile(offsets, len(statuses))), len(statuses))))
+        hidden["job_strict"] = share_mask(persons["job_strict"], n)
+        for name in measures:
             out.append(pd.DataFrame({
                 "group": group, "relative_month": offsets, "measure": name,
-                "share": suppress(100 * persons / mask.sum(), persons).to_numpy(),
-                "n": int(mask.sum()),
+                "share": np.where(hidden[name], np.nan, 100 * persons[name] / n),
+                "n": n,
             }))
     return pd.concat(out, ignore_index=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.disclosure import MIN_CELL, is_small, suppress
+from helpers.disclosure import MIN_CELL, distribution_mask, hidden_cells, is_small, share_mask
 from helpers.published import SOURCE, published_values
 
 PROGRAMME_LABELS = {"gammelt": "Gammelt", "nytt": "Nytt", "utvidet": "Utvidet oppfølging"}
@@ -66,7 +66,8 @@ def composition(frame: pd.DataFrame, by: str, columns: dict[str, str],
     `columns` maps values of `by` to column labels. With `extra_rows`, adds months in job in
     the 24 months before entry and job at entry (Vedleggstabell 1). Returns tidy rows:
     section, row, column, unit, value, numerator (persons behind a share; group size for
-    means).
+    means). Values are not suppressed here: `suppress_small_cells` (via
+    `compare_with_published`) hides them, treating each section as a distribution.
     """
     out = []
     for key, column in columns.items():
@@ -115,7 +116,9 @@ def vedlegg_1(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def tabell_2_1(frame: pd.DataFrame) -> pd.DataFrame:
-    """Tabell 2.1: entrants to the old and new programme by provider type, count and percent."""
+    """Tabell 2.1: entrants to the old and new programme by provider type, count and percent.
+    Not suppressed here: `suppress_small_cells` treats each column's provider types as a
+    distribution of its Sum."""
     rows = []
     for programme, column in (("gammelt", "Gammelt"), ("nytt", "Nytt")):
         g = frame[frame["programme"] == programme]
@@ -133,12 +136,46 @@ def tabell_2_1(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The row holding each column's number of persons (n) in a tidy table.
+TOTAL_ROWS = ("Totalt antall personer", "Sum")
+
+
+def _hidden_in_table(table: pd.DataFrame) -> np.ndarray:
+    """The cells of a tidy table (composition, tabell_2_1) that helpers.disclosure hides.
+
+    n of a column is its 'Totalt antall personer' / 'Sum' count. Totals and means are hidden
+    when n is 1–4; shares and counts by the complement rule (k or n − k is 1–4). Rows of a
+    column that add up to its n form a distribution (distribution rule): those of a named
+    section (age, education, AAP, country) and, beside a 'Sum' row, all other rows (Tabell
+    2.1's provider types). A count and a percent of one cell share one mask.
+    """
+    k = table["numerator"].to_numpy(dtype=float)
+    is_total = table["row"].isin(TOTAL_ROWS).to_numpy()
+    totals = table[is_total & (table["unit"] == "count").to_numpy()]
+    n = table["column"].map(totals.groupby("column")["numerator"].first()).to_numpy(dtype=float)
+    is_share = table["unit"].isin(["count", "percent"]).to_numpy() & ~is_total
+    hidden = is_small(k) | np.where(is_share, share_mask(k, n), is_small(n))
+    beside_sum = table["row"].eq("Sum").groupby([table["column"], table["section"]]) \
+        .transform("any").to_numpy()
+    cell = ["section", "row", "column"]
+    in_distribution = is_share & ((table["section"] != "").to_numpy() | beside_sum) \
+        & ~table.duplicated(cell).to_numpy()
+    if in_distribution.any():
+        keys = table.loc[in_distribution, ["column", "section"]]
+        hidden[in_distribution] = distribution_mask(k[in_distribution], keys,
+                                                    hidden[in_distribution], n[in_distribution])
+    # The count and the percent of a cell: hidden together.
+    return pd.Series(hidden, index=table.index).groupby(
+        [table[c] for c in cell], sort=False).transform("any").to_numpy(dtype=bool)
+
+
 def suppress_small_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Blank every value resting on 1–4 persons (helpers.disclosure); adds a boolean column
-    `suppressed`."""
+    """Blank every value helpers.disclosure hides – resting on 1–4 persons, or revealing
+    such a cell by subtraction (complement and distribution rules, `_hidden_in_table`);
+    adds a boolean column `suppressed` marking every blanked cell."""
     table = table.copy()
-    table["suppressed"] = is_small(table["numerator"])
-    table["value"] = suppress(table["value"], table["numerator"])
+    table["suppressed"] = _hidden_in_table(table)
+    table["value"] = table["value"].astype(float).mask(table["suppressed"])
     return table
 
 
@@ -242,19 +279,29 @@ def entry_year(frame: pd.DataFrame) -> pd.Series:
 
 def entrants_by_year(frame: pd.DataFrame) -> pd.DataFrame:
     """Figur 3.1: entrants by entry year and programme (Arbeid med bistand, old and new
-    Oppfølging, Utvidet oppfølging). Columns year, programme_detail, entrants."""
+    Oppfølging, Utvidet oppfølging). Columns year, programme_detail, entrants.
+
+    The book prints each year's total, so a year's counts are a distribution
+    (helpers.disclosure.hidden_cells): hidden counts are NaN."""
     detail = [PROGRAMME_DETAIL_LABELS.get(key, "Annet") for key in
               zip(frame["programme"], frame["programme_code"])]
     counts = (pd.DataFrame({"year": entry_year(frame), "programme_detail": detail})
               .value_counts().rename("entrants").reset_index())
-    counts["entrants"] = suppress(counts["entrants"], counts["entrants"])
+    year_total = counts.groupby("year")["entrants"].transform("sum")
+    hidden = hidden_cells(counts["entrants"], year_total, counts["year"])
+    counts["entrants"] = counts["entrants"].astype(float).mask(hidden)
     order = list(PROGRAMME_DETAIL_LABELS.values())
     counts["programme_detail"] = pd.Categorical(counts["programme_detail"], order)
     return counts.sort_values(["year", "programme_detail"]).reset_index(drop=True)
 
 
-def _shares(frame: pd.DataFrame, by: list[str], measures: dict[str, pd.Series]) -> pd.DataFrame:
-    """Percent of each group in each measure (measures are boolean Series like frame)."""
+def _shares(frame: pd.DataFrame, by: list[str], measures: dict[str, pd.Series], *,
+            distribution: bool = False) -> pd.DataFrame:
+    """Percent of each group in each measure (measures are boolean Series like frame).
+
+    Shares are hidden (NaN) by the complement rule; with `distribution` (the measures are
+    exhaustive categories: each person in exactly one), a group's measures are also one
+    distribution (helpers.disclosure.hidden_cells)."""
     data = frame[by].copy()
     for name, mask in measures.items():
         data[name] = np.asarray(mask, dtype=float)
@@ -266,7 +313,8 @@ def _shares(frame: pd.DataFrame, by: list[str], measures: dict[str, pd.Series]) 
     numer = grouped.sum().reset_index().melt(id_vars=by, var_name="measure",
                                              value_name="numerator")
     tidy = tidy.merge(numer, on=by + ["measure"])
-    tidy["share"] = suppress(tidy["share"], tidy["numerator"])
+    hidden = hidden_cells(tidy["numerator"], tidy["n"], tidy[by] if distribution else None)
+    tidy["share"] = tidy["share"].mask(hidden)
     return tidy
 
 
@@ -315,7 +363,7 @@ def aap_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
     aap = frame["aap_diagnosis"].replace({"ukjent": "annen"})
     labels = dict(AAP_ROWS)
     measures = {labels[code]: aap == code for code, _ in AAP_ROWS}
-    tidy = _shares(frame, ["programme"], measures)
+    tidy = _shares(frame, ["programme"], measures, distribution=True)
     tidy["programme"] = tidy["programme"].map(PROGRAMME_LABELS)
     return tidy
 
@@ -324,7 +372,7 @@ def programme_before_shares(frame: pd.DataFrame, before: pd.Series) -> pd.DataFr
     """Figur 3.6: percent of entrants in each kind of programme the month before entry."""
     categories = list(dict.fromkeys(before))
     measures = {c: before == c for c in categories}
-    tidy = _shares(frame, ["programme"], measures)
+    tidy = _shares(frame, ["programme"], measures, distribution=True)
     tidy["programme"] = tidy["programme"].map(PROGRAMME_LABELS)
     return tidy
 

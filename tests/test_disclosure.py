@@ -1,7 +1,10 @@
 import numpy as np
 import pandas as pd
 
-from helpers.disclosure import MIN_CELL, is_small, suppress
+import pytest
+
+from helpers.disclosure import (MIN_CELL, distribution_mask, hidden_cells, is_small, share_mask,
+                                suppress)
 
 
 def test_one_to_four_persons_are_small_zero_and_five_are_not():
@@ -14,3 +17,105 @@ def test_suppress_blanks_only_small_cells_and_keeps_the_index():
     out = suppress(values, [3, 0, 50])
     assert np.isnan(out["a"]) and out["b"] == 20.0 and out["c"] == 30.0
     assert values["a"] == 10.0  # the input is not changed
+
+
+def test_complement_rule_hides_a_share_whose_complement_is_small():
+    n = 20
+    k = np.array([0, 1, 4, 5, 15, 16, 18, 19, 20])
+    # k = n − 2 (18) is hidden: 100 − its share would reveal the 2 others.
+    assert share_mask(k, n).tolist() == [False, True, True, False, False, True, True, True,
+                                         False]
+
+
+def test_complement_rule_hides_everything_of_a_group_of_one_to_four():
+    for n in range(1, MIN_CELL):
+        assert share_mask(np.arange(n + 1), n).all()
+    # Unknown n: only k is judged.
+    assert share_mask([2, 10], [np.nan, np.nan]).tolist() == [True, False]
+
+
+def test_one_small_cell_hides_the_smallest_other_non_zero_cell():
+    # The reviewer's Tabell 2.1 column: 2343 − 1609 − 565 − 168 = 1.
+    persons = [1609, 565, 1, 168]
+    hidden = distribution_mask(persons, ["Gammelt"] * 4)
+    assert hidden.tolist() == [False, False, True, True]
+
+
+def test_two_small_cells_need_no_further_cell():
+    assert distribution_mask([1609, 565, 2, 3], ["g"] * 4).tolist() == [False, False, True,
+                                                                         True]
+
+
+def test_two_cells_of_one_are_not_enough():
+    # Hidden cells are never zero, so two hidden cells summing to 2 are both 1.
+    assert distribution_mask([1609, 565, 1, 1], ["g"] * 4).tolist() == [False, True, True,
+                                                                         True]
+
+
+def test_zero_cells_stay_shown_and_groups_are_separate():
+    persons = [0, 3, 50, 40, 0, 50, 40, 3, 3]
+    groups = ["a"] * 4 + ["b"] * 3 + [None] * 2  # None: in no distribution
+    hidden = distribution_mask(persons, groups)
+    assert hidden.tolist() == [False, True, False, True, False, False, False, True, True]
+
+
+def test_a_zero_is_hidden_only_when_no_non_zero_cell_is_left():
+    # Five persons in five of six categories: all five are hidden (complement rule);
+    # hiding the zero keeps the reader from concluding that each hidden cell is 1.
+    hidden = hidden_cells([1, 1, 1, 1, 1, 0], 5, ["g"] * 6)
+    assert hidden.all()
+
+
+def test_groups_may_be_several_key_columns():
+    groups = pd.DataFrame({"programme": ["a", "a", "a", "b", "b", "b"],
+                           "month": [-1, -1, -1, -1, -1, -1]})
+    hidden = distribution_mask([2, 10, 30, 20, 10, 30], groups)
+    assert hidden.tolist() == [True, True, False, False, False, False]
+    with pytest.raises(ValueError, match="6 celler"):
+        distribution_mask([1, 2, 3, 4, 5, 6], ["g"] * 5)
+
+
+def test_a_small_unshown_rest_counts_as_a_hidden_cell():
+    # The cells add up to 38 of a shown total of 40: the missing 2 are hidden by not being
+    # listed, so the smallest listed cell is hidden too.
+    assert distribution_mask([20, 18], ["g", "g"], totals=[40, 40]).tolist() == [False, True]
+    assert distribution_mask([20, 18], ["g", "g"], totals=[38, 38]).tolist() == [False, False]
+
+
+def test_hidden_cells_combines_the_rules():
+    # n = 30: 2 and 3 are small (two hidden cells: enough); 25 stays (30 − 25 = 5).
+    assert hidden_cells([25, 2, 3], 30, ["g"] * 3).tolist() == [False, True, True]
+    # n = 30, cells 28 / 1 / 1: 28 hides by complement, 1 and 1 by the primary rule.
+    assert hidden_cells([28, 1, 1], 30, ["g"] * 3).all()
+    # Binary shares: no groups, complement rule only.
+    assert hidden_cells([2, 8, 10], [10, 10, 10]).tolist() == [True, True, False]
+
+
+def _assert_no_hidden_cell_recoverable(persons, hidden, groups):
+    """In every distribution with any hidden cell, at least two non-zero cells are hidden
+    (so total − visible others gives only their sum), and they are not all ones unless a
+    zero cell is hidden with them."""
+    for g in np.unique(groups):
+        p, h = persons[groups == g], hidden[groups == g]
+        if not h.any():
+            continue
+        assert (h & (p > 0)).sum() >= 2, (p, h)
+        if (p[h] > 0).all() and (~h).any():
+            assert p[h].sum() > h.sum(), (p, h)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_property_no_hidden_cell_of_a_distribution_is_recoverable(seed):
+    rng = np.random.default_rng(seed)
+    n_groups, size = 30, rng.integers(2, 8)
+    persons = rng.choice([0, 0, 1, 1, 2, 3, 4, 5, 6, 9, 20, 50], size=(n_groups, size))
+    groups = np.repeat(np.arange(n_groups), size)
+    persons = persons.ravel()
+    total = np.repeat(persons.reshape(n_groups, size).sum(axis=1), size)
+    hidden = hidden_cells(persons, total, groups)
+    shown_total = ~is_small(total)
+    _assert_no_hidden_cell_recoverable(persons[shown_total], hidden[shown_total],
+                                       groups[shown_total])
+    # Every shown cell passes the complement rule.
+    k, n = persons[~hidden], total[~hidden]
+    assert not is_small(k).any() and not is_small(n - k).any()

@@ -1,4 +1,10 @@
+import math
+
+import pandas as pd
+
 from helpers import prose
+
+NAN = float("nan")
 
 
 def test_numbers_the_norwegian_way():
@@ -6,26 +12,44 @@ def test_numbers_the_norwegian_way():
     assert prose.pct(80.84, 1) == "80,8 prosent"
     assert prose.number(46865) == "46\u202f865"
     assert prose.number(39.75, 1) == "39,8"
+    assert prose.number(-2.5, 1) == "\u22122,5"
+    assert prose.number(-0.2) == "0"
     assert prose.pp(-9.34) == "9 prosentpoeng"
 
 
-def test_words_follow_the_sign_and_size():
-    assert prose.compare(80.8, 58.7) == "lavere"
-    assert prose.compare(5.0, 16.0) == "høyere"
-    assert prose.compare(51.2, 51.9) == "om lag like høy"
-    assert prose.change(20.0, 30.0) == "økte fra 20 prosent til 30 prosent"
-    assert prose.change(70.0, 45.0) == "falt fra 70 prosent til 45 prosent"
-    assert prose.change(50.2, 50.6).startswith("holdt seg på om lag")
+def test_missing_values_say_why():
+    assert prose.pct(None) == "ingen i gruppen"
+    assert prose.pct(NAN) == "skjult (færre enn 5 personer)"
+    assert prose.count(0) == "ingen" and prose.count(NAN) == "færre enn 5"
+    assert prose.count(1234) == "1\u202f234"
+    assert prose.compare(NAN, 3.0) == "ikke mulig å sammenligne"
 
 
-def test_change_in_counts():
-    assert prose.change_count(15000, 12000) == "falt fra 15\u202f000 til 12\u202f000"
-    assert prose.change_count(15000, 15100).startswith("var om lag uendret")
+def test_shares_sentence_follows_the_difference():
+    old, new = "i de gamle tiltakene", "i det nye"
+    assert prose.shares("Andelen", [(80.8, old), (58.7, new)]) == \
+        "Andelen var 81 prosent i de gamle tiltakene og 59 prosent i det nye – 22 prosentpoeng lavere."
+    assert prose.shares("Andelen", [(5.0, old), (16.0, new)]).endswith("11 prosentpoeng høyere.")
+    assert prose.shares("Andelen", [(51.2, old), (51.9, new)]).endswith("– om lag det samme.")
+    hidden = prose.shares("Andelen", [(51.2, old), (NAN, new)])
+    assert "skjult" in hidden and "prosentpoeng" not in hidden and "nan" not in hidden
+    assert "ingen i gruppen i det nye" in prose.shares("Andelen", [(51.2, old), (None, new)])
 
 
-def test_blank_cells_give_words_not_nan():
-    nan = float("nan")
-    assert prose.pct(nan) == "ukjent andel"
-    assert prose.compare(nan, 3.0) == "ikke mulig å sammenligne"
-    assert prose.change(nan, 3.0) == "kan ikke vises (for få personer)"
-    assert "nan" not in prose.change_count(100, nan)
+def test_trend_and_range():
+    years = pd.Series([83.0, 80.0, 58.0], index=[2013, 2016, 2018])
+    assert prose.trend("Andelen", years) == "Andelen falt fra 83 prosent i 2013 til 58 prosent i 2018."
+    assert prose.trend("Andelen", pd.Series([30.0, 30.4], index=[2013, 2018])).startswith(
+        "Andelen var om lag den samme")
+    assert "kan derfor ikke beregnes" in prose.trend("Andelen", pd.Series([NAN, 3.0], index=[2013, 2018]))
+    assert prose.value_range("Andelen", years) == "Andelen lå mellom 58 og 83 prosent i årene 2013–2018."
+    assert "noen år er skjult" in prose.value_range("Andelen", pd.Series([NAN, 40.0, 50.0], index=[1, 2, 3]))
+
+
+def test_yearly_entrants():
+    totals = pd.Series([15000.0, 12000.0, 16000.0], index=[2013, 2014, 2015])
+    text = prose.yearly_entrants(totals)
+    assert "økte fra 2013 til 2015, fra 15\u202f000 til 16\u202f000" in text
+    assert "Flest startet i 2015 og færrest i 2014" in text
+    assert prose.yearly_entrants(pd.Series([5.0], index=[2013])) == "Uttrekket har tilganger i bare ett år."
+    assert "kan ikke sammenlignes" in prose.yearly_entrants(pd.Series([NAN, 9.0], index=[2013, 2014]))

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from helpers import tables
+from helpers.disclosure import is_small
 
 
 def small_frame() -> pd.DataFrame:
@@ -77,9 +78,13 @@ def test_small_cells_are_suppressed_and_joined_with_published():
     shares = compared[compared["unit"] == "percent"]
     assert shares.loc[shares["numerator"].between(1, 4), "value"].isna().all()
     assert shares.loc[shares["numerator"].between(1, 4), "suppressed"].all()
-    # ...while zero counts and the published column are kept.
-    zero = shares[shares["numerator"] == 0]
-    assert (zero["value"] == 0).all()
+    # ...while zero shares of a column of 5 or more persons (Gammelt: 6) and the published
+    # column are kept. Nytt has 4 entrants: everything of it is hidden, n and means too.
+    zero = shares[(shares["numerator"] == 0) & (shares["column"] == "Gammelt")]
+    assert len(zero) and (zero["value"] == 0).all()
+    new = compared[compared["column"] == "Nytt"]
+    assert new["value"].isna().all() and new["suppressed"].all()
+    assert not compared.loc[compared["row"] == "Totalt antall personer", "suppressed"].iloc[0]
     assert cell(compared.rename(columns={"value": "v", "published": "value"}),
                 "Kvinner (i %)", "Gammelt") == 51.2
     # The swapped diagnosis rows are compared with the corrected values.
@@ -122,3 +127,199 @@ def test_rows_keep_the_published_order_in_the_gt_table():
     # 'Nedsatt arbeidsevne' is the last row of Tabell 3.1, after the country rows.
     assert html.index("Innvandrere, landgruppe 3") < html.index("Nedsatt arbeidsevne (i %)")
     assert html.index("Totalt antall personer") < html.index("24 eller yngre")
+
+
+# --- Secondary suppression (helpers.disclosure): no hidden cell recoverable by subtraction --
+
+def entrants(n: int, **columns) -> pd.DataFrame:
+    """n old-programme entrants in March 2015, alike but for `columns` (lists of length n)."""
+    frame = pd.DataFrame({
+        "person_id": [f"p{i}" for i in range(n)], "entry_month": ["2015-03"] * n,
+        "programme": ["gammelt"] * n, "programme_code": ["OPPFOLGING"] * n,
+        "provider_type": ["skjermet"] * n, "age": pd.array([35] * n, dtype="Int64"),
+        "female": [False] * n, "landgruppe": pd.array([1] * n, dtype="Int64"),
+        "immigrant": [False] * n, "education": ["ukjent"] * n, "aap_diagnosis": ["ikke_aap"] * n,
+        "reduced_capacity": [False] * n, "job_at_entry": [False] * n, "months_in_job_24": [0] * n,
+    })
+    for name, values in columns.items():
+        frame[name] = pd.array(values, dtype=frame[name].dtype)
+    return frame
+
+
+def hidden_rows(table, column, unit="percent"):
+    t = table[(table["column"] == column) & (table["unit"] == unit)]
+    assert t.loc[t["suppressed"], "value"].isna().all()
+    return set(t.loc[t["suppressed"], "row"])
+
+
+def test_composition_hides_a_share_whose_complement_is_small():
+    # 12 entrants, 10 women: 100 − 83,3 % would show the 2 men. One has reduced capacity.
+    frame = entrants(12, female=[True] * 10 + [False] * 2,
+                     reduced_capacity=[True] + [False] * 11)
+    t = tables.suppress_small_cells(tables.tabell_3_1(frame))
+    hidden = hidden_rows(t, "Gammelt")
+    assert {"Kvinner (i %)", "Nedsatt arbeidsevne (i %)"} <= hidden
+    assert cell(t, "Totalt antall personer", "Gammelt", "count") == 12
+    assert cell(t, "Gjennomsnittsalder", "Gammelt", "years") == 35
+
+
+def test_composition_hides_a_second_cell_of_a_section_with_one_small_cell():
+    # Age: 1 / 6 / 5 / 0 / 0: the 1 is hidden, and the smallest other non-zero group (5) too.
+    # Education: 2 / 3 / 7: two small cells hide each other, nothing more is hidden.
+    frame = entrants(12, age=[20] + [27] * 6 + [35] * 5,
+                     education=["grunnskole"] * 2 + ["vgs_grunnkurs"] * 3 + ["ukjent"] * 7)
+    t = tables.suppress_small_cells(tables.tabell_3_1(frame))
+    hidden = hidden_rows(t, "Gammelt")
+    age = {label for label, _, _ in tables.AGE_GROUPS}
+    assert hidden & age == {"24 eller yngre", "30 – 39"}
+    assert cell(t, "25 – 29", "Gammelt") == 50 and cell(t, "40 – 49", "Gammelt") == 0
+    education = {label for _, label in tables.EDUCATION_ROWS}
+    assert hidden & education == {"Grunnskole", "Videregående skole, GK og VK1"}
+    assert cell(t, "Ukjent", "Gammelt") == pytest.approx(100 * 7 / 12)
+
+
+def provider_frame(gammelt: dict, nytt: dict) -> pd.DataFrame:
+    programme, provider = [], []
+    for prog, counts in (("gammelt", gammelt), ("nytt", nytt)):
+        for ptype, k in counts.items():
+            programme += [prog] * k
+            provider += [ptype] * k
+    return pd.DataFrame({"programme": programme, "provider_type": provider})
+
+
+def test_tabell_2_1_hidden_cell_cannot_be_solved_from_the_sum():
+    # The reviewer's example: 2343 − 1609 − 565 − 168 = 1 (Ideell, Gammelt).
+    frame = provider_frame({"skjermet": 1609, "kommersiell": 565, "ideell": 1, "ukjent": 168},
+                           {"skjermet": 300, "kommersiell": 900, "ideell": 40})
+    t = tables.compare_with_published(tables.tabell_2_1(frame), "tabell_2_1")
+    for unit in ("count", "percent"):  # a cell's count and percent share one mask
+        assert hidden_rows(t, "Gammelt", unit) == {"Ideell", "* Annet/ukjent"}
+        assert hidden_rows(t, "Nytt", unit) == set()
+    counts = t[(t["column"] == "Gammelt") & (t["unit"] == "count")].set_index("row")["value"]
+    rest = counts["Sum"] - counts.drop("Sum").sum(min_count=1)
+    assert rest == 1 + 168  # only the two hidden cells together
+    assert cell(t, "* Annet/ukjent", "Nytt", "count") == 0  # a zero is shown
+
+
+def test_characteristics_by_year_hides_the_complement_of_a_small_share():
+    frame = entrants(12, reduced_capacity=[True] * 2 + [False] * 10)
+    chars = tables.characteristics_by_year(frame).set_index("measure")
+    assert np.isnan(chars.loc["reduced_capacity", "share"])
+    assert np.isnan(chars.loc["other_jobseeker", "share"])  # 100 − it would give 2/12
+    assert chars.loc["immigrant", "share"] == 0 and chars.loc["aap", "share"] == 0
+
+
+def test_aap_and_programme_before_are_distributions_per_programme():
+    frame = entrants(20, aap_diagnosis=["ikke_aap"] * 12 + ["psykisk"] + ["muskel_skjelett"] * 7)
+    aap = tables.aap_by_programme(frame).set_index("measure")["share"]
+    # 12 / 1 / 7 / 0: the 1 and the smallest other non-zero cell (7) are hidden.
+    assert set(aap[aap.isna()].index) == {"AAP/muskel- og skjelettlidelser",
+                                          "AAP/psykiske lidelser"}
+    assert aap["Ikke AAP"] == 60 and aap["AAP/andre diagnoser"] == 0
+    before = pd.Series(["Ikke i tiltak"] * 14 + ["Avklaring"] * 5 + ["Opplæring"], index=frame.index)
+    shares = tables.programme_before_shares(frame, before).set_index("measure")["share"]
+    assert set(shares[shares.isna()].index) == {"Avklaring", "Opplæring"}
+    assert shares["Ikke i tiltak"] == 70
+
+
+def test_entrants_by_year_hides_a_second_component_of_a_year():
+    # 2015: AB 20, old Oppfølging 7, new 2 -> the 2 and the 7 (the year's total is printed).
+    # 2016: AB 20, old 2, new 3 -> only the two small ones. 2017: AB 10 alone -> shown.
+    spec = {2015: (20, 7, 2), 2016: (20, 2, 3), 2017: (10, 0, 0)}
+    rows = []
+    for year, (ab, old, new) in spec.items():
+        rows += [(f"{year}-03", "gammelt", "ARBEID_MED_BISTAND")] * ab
+        rows += [(f"{year}-03", "gammelt", "OPPFOLGING")] * old
+        rows += [(f"{year}-03", "nytt", "OPPFOLGING")] * new
+    frame = pd.DataFrame(rows, columns=["entry_month", "programme", "programme_code"])
+    by_year = tables.entrants_by_year(frame).set_index(["year", "programme_detail"])["entrants"]
+    assert np.isnan(by_year[(2015, "Oppfølging (nytt)")])
+    assert np.isnan(by_year[(2015, "Oppfølging (gammelt)")])
+    assert by_year[(2015, "Arbeid med bistand")] == 20
+    assert by_year[2016].isna().sum() == 2 and by_year[(2016, "Arbeid med bistand")] == 20
+    assert by_year[(2017, "Arbeid med bistand")] == 10
+    assert 29 - by_year[2015].sum() == 9  # total − visible: only the two hidden together
+
+
+def random_frame(rng: np.random.Generator) -> pd.DataFrame:
+    """Random small frame: skewed categories, so small cells are common."""
+    n = int(rng.integers(10, 80))
+
+    def pick(values, p=None):
+        return list(rng.choice(np.array(values, dtype=object), size=n, p=p))
+
+    programme = pick(["gammelt", "nytt", "utvidet"], [0.6, 0.3, 0.1])
+    code = [("UTVIDET_OPPFOLGING" if p == "utvidet" else
+             rng.choice(["ARBEID_MED_BISTAND", "OPPFOLGING"]) if p == "gammelt" else "OPPFOLGING")
+            for p in programme]
+    landgruppe = pick([1, 2, 3], [0.8, 0.1, 0.1])
+    return pd.DataFrame({
+        "person_id": [f"p{i}" for i in range(n)],
+        "entry_month": [f"{y}-0{m}" for y, m in zip(rng.integers(2013, 2019, n),
+                                                     rng.integers(1, 10, n))],
+        "programme": programme, "programme_code": code,
+        "provider_type": pick(list(tables.PROVIDER_LABELS), [0.6, 0.3, 0.05, 0.05]),
+        "age": pd.array(rng.integers(18, 67, n), dtype="Int64"),
+        "female": rng.random(n) < 0.5,
+        "landgruppe": pd.array(landgruppe, dtype="Int64"),
+        "immigrant": [g != 1 for g in landgruppe],
+        "education": pick([c for c, _ in tables.EDUCATION_ROWS]),
+        "aap_diagnosis": pick(["ikke_aap", "psykisk", "muskel_skjelett", "annen", "ukjent"],
+                              [0.5, 0.2, 0.15, 0.1, 0.05]),
+        "reduced_capacity": rng.random(n) < 0.7,
+        "job_at_entry": rng.random(n) < 0.1,
+        "months_in_job_24": rng.integers(0, 24, n),
+    })
+
+
+def assert_not_recoverable(persons, hidden, total):
+    """No hidden cell of a distribution equals its shown total minus the visible others."""
+    persons, hidden = np.asarray(persons, dtype=float), np.asarray(hidden, dtype=bool)
+    assert persons.sum() == total  # it is a distribution of the total
+    rest = total - persons[~hidden].sum()
+    for k in persons[hidden]:
+        assert k == 0 or rest != k, (persons, hidden, total)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_property_no_hidden_cell_is_total_minus_the_visible_others(seed):
+    rng = np.random.default_rng(seed)
+    frame = random_frame(rng)
+    checked = 0
+    for table in (tables.tabell_3_1(frame), tables.vedlegg_1(frame), tables.tabell_2_1(frame)):
+        t = tables.suppress_small_cells(table)
+        for column, col in t.groupby("column"):
+            total = col[col["row"].isin(tables.TOTAL_ROWS) & (col["unit"] == "count")]
+            if total["suppressed"].iloc[0]:
+                continue
+            n = total["numerator"].iloc[0]
+            sections = col[col["section"] != ""].groupby("section") if (col["row"] != "Sum").all() \
+                else [("", col[(col["row"] != "Sum") & (col["unit"] == "count")])]
+            for _, cells in sections:
+                assert_not_recoverable(cells["numerator"], cells["suppressed"], n)
+                checked += 1
+            # Every shown share passes the complement rule.
+            shown = col[~col["suppressed"] & col["unit"].eq("percent")]
+            k = shown["numerator"].to_numpy()
+            assert not is_small(k).any() and not is_small(n - k).any()
+    for shares in (tables.aap_by_programme(frame),
+                   tables.programme_before_shares(frame, pd.Series(
+                       rng.choice(["Ikke i tiltak", "Avklaring", "Opplæring"], len(frame),
+                                  p=[0.8, 0.15, 0.05]), index=frame.index))):
+        for _, g in shares.groupby("programme"):
+            if g["n"].iloc[0] >= 5:
+                assert_not_recoverable(g["numerator"], g["share"].isna(), g["n"].iloc[0])
+                checked += 1
+    by_year = tables.entrants_by_year(frame)
+    detail = pd.Series([tables.PROGRAMME_DETAIL_LABELS.get(key, "Annet") for key in
+                        zip(frame["programme"], frame["programme_code"])])
+    raw = pd.DataFrame({"year": tables.entry_year(frame), "programme_detail": detail}) \
+        .value_counts()
+    for year, g in by_year.groupby("year"):
+        if raw[year].sum() < 5:  # a year's total of 1–4 is itself not to be shown
+            assert g["entrants"].isna().all()
+            continue
+        persons = [raw[(year, d)] for d in g["programme_detail"].astype(str)]
+        assert_not_recoverable(persons, g["entrants"].isna(), raw[year].sum())
+        checked += 1
+    assert checked >= 3
