@@ -40,7 +40,8 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-# The synthetic extract is generated on first use; a real extract is never written to.
+# The synthetic extract is generated on first use and again whenever the generator or its
+# parameters change (e.g. after `python -m helpers calibrate`); a real extract is never written to.
 extract:
 	@if [ "$(EXTRACT)" = "$(SYNTHETIC)" ]; then $(MAKE) --no-print-directory synthetic; \
 	elif [ ! -f "$(EXTRACT)/uttrekk.json" ]; then \
@@ -48,7 +49,7 @@ extract:
 
 synthetic: $(SYNTHETIC)/uttrekk.json
 
-$(SYNTHETIC)/uttrekk.json: | $(INSTALLED)
+$(SYNTHETIC)/uttrekk.json: helpers/synth.py helpers/synth_parameters.yaml | $(INSTALLED)
 	$(BIN)/python -m helpers synth $(SYNTHETIC)
 
 benchmark: $(INSTALLED)

@@ -14,8 +14,8 @@
   Tabell 2.1 / Tabell 3.1 / Vedleggstabell 1 target is the cell of helpers.tables'
   `tabell_2_1` / `tabell_3_1` / `vedlegg_1` (unsuppressed), i.e. the number the book shows
   as "Syntetisk" beside "Publisert". The history facts of Figur 3.5/3.6 come from
-  helpers.spells' monthly_history / programme_before_entry on the extract (a small code
-  path of this module's own, `history()`, is the fallback and a cross-check in the tests).
+  helpers.spells' monthly_history / programme_before_entry on the extract (the numbers
+  Figur 3.5/3.6 show; tests/reference_frame.py's `reference_history` cross-checks them).
 - `calibrate()`: the reproducible fitting step behind synth_parameters.yaml
   (`python -m helpers calibrate`).
 
@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import published, tables
+from helpers.files import atomic_write_text
 
 PROGRAMMES = {"Gammelt": "gammelt", "Nytt": "nytt"}
 V1_COLUMNS = {"Skjermede": "skjermet", "Kommersielle": "kommersiell"}
@@ -200,45 +201,6 @@ def _year(frame: pd.DataFrame) -> np.ndarray:
     return frame["entry_month"].astype(str).str[:4].astype(int).to_numpy()
 
 
-def history(frame: pd.DataFrame, extract) -> pd.DataFrame:
-    """Per entrant: NAV status 1 and 24 months before the entry month (nedsatt / annen /
-    ingen) and whether the person was in any programme other than a follow-up programme
-    the month before (Figur 3.5 and 3.6). A small code path of this module's own: the
-    fallback when helpers.spells lacks the history functions, and a cross-check."""
-    from helpers.contract import FOLLOW_UP_CODES, REDUCED_CAPACITY_GROUPS
-    from helpers.spells import month_number
-
-    last = extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1
-    ent = pd.DataFrame({"person_id": frame["person_id"].astype(object).to_numpy(),
-                        "M": (_year(frame) * 12 + frame["entry_month"].astype(str).str[5:7]
-                              .astype(int).to_numpy() - 1)})
-    out = pd.DataFrame(index=range(len(frame)))
-
-    def covering(spells: pd.DataFrame, offset: int, flag: np.ndarray | None = None):
-        s = pd.DataFrame({"person_id": spells["person_id"].astype(object).to_numpy(),
-                          "a": month_number(spells["fra_dato"]).to_numpy(dtype=float),
-                          "b": month_number(spells["til_dato"]).fillna(last).to_numpy(dtype=float),
-                          "f": np.ones(len(spells), bool) if flag is None else flag})
-        j = ent.reset_index().merge(s, on="person_id", how="inner")
-        t = j["M"] - offset
-        j = j[(j["a"] <= t) & (j["b"] >= t)]
-        anyc = np.zeros(len(ent), bool)
-        anyc[j["index"].to_numpy()] = True
-        flagged = np.zeros(len(ent), bool)
-        flagged[j.loc[j["f"], "index"].to_numpy()] = True
-        return anyc, flagged
-
-    status = extract["brukerstatus"]
-    red = status["innsatsgruppe"].isin(REDUCED_CAPACITY_GROUPS).to_numpy(dtype=bool)
-    for k in (1, 24):
-        anyc, na = covering(status, k, red)
-        out[f"status_{k}"] = np.where(na, "nedsatt", np.where(anyc, "annen", "ingen"))
-    tiltak = extract["tiltak"]
-    other = tiltak[~tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool)]
-    out["programme_1"] = covering(other, 1)[0]
-    return out
-
-
 # --------------------------------------------------------------------------------------
 # Targets
 # --------------------------------------------------------------------------------------
@@ -290,9 +252,8 @@ class _Context:
 
     def history_shares(self) -> dict | None:
         """{(programme, measure): percent} for measure in status_1:nedsatt,
-        status_1:annen, status_24:annen, programme_1:ingen. Uses helpers.spells'
-        monthly_history / programme_before_entry (the report's own code) when present,
-        else this module's history()."""
+        status_1:annen, status_24:annen, programme_1:ingen, from helpers.spells'
+        monthly_history / programme_before_entry (the report's own code)."""
         if self.extract is None:
             return None
         if self._history is None:
@@ -306,20 +267,10 @@ class _Context:
 
 def history_shares(frame: pd.DataFrame, extract) -> dict:
     """Figur 3.5/3.6 shares by programme (see _Context.history_shares)."""
+    from helpers.spells import NO_PROGRAMME, build_grid, monthly_history, programme_before_entry
+
     frame = frame[frame["programme"].isin(["gammelt", "nytt"]).to_numpy(dtype=bool)]
     out = {}
-    try:
-        from helpers.spells import (NO_PROGRAMME, build_grid, monthly_history,
-                                    programme_before_entry)
-    except ImportError:
-        h = history(frame, extract)
-        for prog in ("gammelt", "nytt"):
-            mask = (frame["programme"] == prog).to_numpy(dtype=bool)
-            out[(prog, "status_1:nedsatt")] = _pct(h.loc[mask, "status_1"] == "nedsatt")
-            out[(prog, "status_1:annen")] = _pct(h.loc[mask, "status_1"] == "annen")
-            out[(prog, "status_24:annen")] = _pct(h.loc[mask, "status_24"] == "annen")
-            out[(prog, "programme_1:ingen")] = _pct(~h.loc[mask, "programme_1"].to_numpy(dtype=bool))
-        return out
     mh = monthly_history(build_grid(extract), frame, by="programme").set_index(
         ["group", "measure", "relative_month"])["share"]
     before = programme_before_entry(extract, frame)
@@ -446,7 +397,7 @@ def _specs(directory: Path | None = None) -> list[_Target]:
         facts("p001_fig3_4_psych_share_all_decline"), "prosentpoeng", 3.0, note=approx,
         compute=lambda c: statistic(c.sel(both, years=(2013, 2013)), "aap_psykisk")
         - statistic(c.sel(both, years=(2018, 2018)), "aap_psykisk")))
-    # Figur 3.5 / 3.6: history before entry (own code path, see history()).
+    # Figur 3.5 / 3.6: history before entry (helpers.spells, see history_shares()).
     fact("p001_fig3_5_na_month_before_old", "Nedsatt arbeidsevne måneden før tilgang, gammelt",
          lambda c: c.history_share("gammelt", "status_1:nedsatt"), 3.0, note="«oppunder 80 prosent».")
     fact("p001_fig3_5_na_month_before_new", "Nedsatt arbeidsevne måneden før tilgang, nytt",
@@ -818,7 +769,7 @@ def calibrate(scale: float = 1.0, seed: int | None = None, iterations: int = 12,
     if write and applied:
         text = path.read_text(encoding="utf-8")
         final = {p: _get(params, p) for p in applied}
-        path.write_text(update_parameter_text(text, final), encoding="utf-8")
+        atomic_write_text(path, update_parameter_text(text, final))
     return table
 
 

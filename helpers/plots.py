@@ -537,14 +537,17 @@ def job_history_plot(history: pd.DataFrame) -> Figure:
 def survival_plot(df: pd.DataFrame, legend_title: str = PROGRAMME) -> Figure:
     """Figur 2.9 / 2.10: percent still in the programme month by month from entry, a step
     line per group (programme, or provider type with legend_title='Leverandør').
-    Columns month (0 …), group (codes or labels), share_remaining (percent; shares in
-    0–1 are read as fractions)."""
+    Columns month (0 …), group (codes or labels), share_remaining: percent (0–100),
+    plotted as given. A share in 0–1 must be multiplied by 100 first: it is not
+    guessed, since a percent series may lie below 1 too; values outside 0–100 raise."""
     _require(df, ["month", "group", "share_remaining"], "survival_plot")
     _one_row_each(df, ["group", "month"], "survival_plot")
     data = df.assign(group=_group_labels(df["group"]), month=df["month"].astype(float),
                      share_remaining=df["share_remaining"].astype(float))
-    if data["share_remaining"].max() <= 1.0:
-        data["share_remaining"] *= 100
+    outside = ~data["share_remaining"].between(0, 100) & data["share_remaining"].notna()
+    if outside.any():
+        raise ValueError(f"survival_plot: share_remaining er prosent (0–100), fikk "
+                         f"{data.loc[outside, 'share_remaining'].iloc[0]:g}")
     with mpl.rc_context(report_rc()):
         fig, (ax,) = _figure()
         fixed = {**PROGRAMME_COLOURS, **PROVIDER_COLOURS}

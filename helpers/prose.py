@@ -75,8 +75,8 @@ def compare(a, b, higher: str = "høyere", lower: str = "lavere",
 def shares(subject: str, values: list[tuple[float | None, str]], decimals: int = 0,
            tolerance: float = SAME_WITHIN_PP) -> str:
     """'{subject} var 81 prosent i de gamle tiltakene og 59 prosent i det nye – 22
-    prosentpoeng lavere.' With two values, the closing clause follows their difference;
-    a missing value is named as such and no comparison is made."""
+    prosentpoeng lavere i det nye.' With two values, the closing clause follows their
+    difference; a missing value is named as such and no comparison is made."""
     parts = [f"{pct(value, decimals)} {where}".rstrip() for value, where in values]
     text = f"{subject} var " + _join(parts)
     if len(values) == 2 and _finite(values[0][0], values[1][0]):
@@ -84,7 +84,7 @@ def shares(subject: str, values: list[tuple[float | None, str]], decimals: int =
         if abs(b - a) < tolerance:
             text += " – om lag det samme"
         else:
-            text += f" – {pp(b - a)} {'høyere' if b > a else 'lavere'}"
+            text += f" – {pp(b - a, decimals)} {'høyere' if b > a else 'lavere'} {values[1][1]}"
     return text + "."
 
 

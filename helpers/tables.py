@@ -2,8 +2,10 @@
 
 Computations return tidy DataFrames (section, row, column, unit, value, numerator) whose
 row and column labels are the published table's, so the "publisert" column is a join.
-Small cells are suppressed by one rule (`MIN_CELL`) before anything is shown. `*_gt`
-functions turn a compared table into a great-tables table with a source note.
+Before anything is shown, cells are hidden by the rules of helpers.disclosure (cells
+resting on 1–4 persons, and cells that would reveal them by subtraction). `*_gt`
+functions turn a compared table into a great-tables table with a source note; `pick`
+reads one value for a sentence.
 """
 from __future__ import annotations
 
@@ -11,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from helpers.disclosure import MIN_CELL, distribution_mask, hidden_cells, is_small, share_mask
+from helpers.prose import data_source, number
 from helpers.published import SOURCE, published_values
+
+HIDDEN_MARK = ":"  # Statistics Norway's symbol for a value withheld to protect persons
+HIDDEN_NOTE = (f"{HIDDEN_MARK} Skjult for å beskytte personopplysninger: cellen bygger på færre "
+               f"enn {MIN_CELL} personer, eller den kunne ha blitt regnet ut fra andre celler.")
+UNIT_LABELS = {"count": "antall", "percent": "prosent"}
 
 PROGRAMME_LABELS = {"gammelt": "Gammelt", "nytt": "Nytt", "utvidet": "Utvidet oppfølging"}
 PROVIDER_LABELS = {"skjermet": "Skjermet", "kommersiell": "Kommersiell", "ideell": "Ideell",
@@ -194,14 +202,13 @@ def compare_with_published(ours: pd.DataFrame, published_table: str) -> pd.DataF
 # --- Formatting -------------------------------------------------------------------------
 
 def format_value(value: float, unit: str, suppressed: bool = False) -> str:
-    """A number the Norwegian way: counts with a thin space, others with one decimal comma."""
+    """A table cell the Norwegian way: counts whole with thin-space thousands, others with one
+    decimal; ':' when hidden (helpers.disclosure), '–' when there is no value."""
     if suppressed:
-        return f"<{MIN_CELL}"
+        return HIDDEN_MARK
     if value is None or pd.isna(value):
         return "–"
-    if unit == "count":
-        return f"{value:,.0f}".replace(",", "\u202f")
-    return f"{value:.1f}".replace(".", ",")
+    return number(value, 0 if unit == "count" else 1)
 
 
 def _section_runs(sections: list[str]) -> list[str]:
@@ -228,6 +235,8 @@ def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
     from great_tables import GT
 
     data = compared if unit is None else compared[compared["unit"] == unit]
+    if data.duplicated(["section", "row", "column"]).any():  # e.g. Tabell 2.1: count and percent
+        data = data.assign(column=data["column"] + ", " + data["unit"].map(UNIT_LABELS))
     data = data.assign(
         ours=[format_value(v, u, s) for v, u, s in
               zip(data["value"], data["unit"], data["suppressed"])],
@@ -257,7 +266,7 @@ def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
         gt = gt.tab_source_note("¹ Publisert verdi rettet, se «Rettelser i de publiserte tallene» "
                                 "i vedlegget om data og metode.")
     if data["suppressed"].any():
-        gt = gt.tab_source_note(f"<{MIN_CELL}: færre enn {MIN_CELL} personer, skjult.")
+        gt = gt.tab_source_note(HIDDEN_NOTE)
     for note in notes or []:
         gt = gt.tab_source_note(note)
     return gt
@@ -266,9 +275,8 @@ def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
 def source_note(extract, function: str, published: str) -> str:
     """'Kilde:' line under a table: what it is computed from, by which function, and the
     published table it is compared with."""
-    data = "syntetisk uttrekk" if extract.is_synthetic else "registeruttrekk"
-    return (f"Kilde: beregnet fra {data} ({extract.meta.get('uttrekksdato')}) med "
-            f"helpers.tables.{function}. Publisert: {SOURCE}, {published}.")
+    return (f"Kilde: beregnet fra {data_source(extract)} med helpers.tables.{function}. "
+            f"Publisert: {SOURCE}, {published}.")
 
 
 # --- Series behind the figures -----------------------------------------------------------
@@ -412,7 +420,7 @@ def calibration_gt(table: pd.DataFrame, table_id: str = "tbl-kalibrering"):
     from great_tables import GT
 
     def num(v):
-        return "–" if pd.isna(v) else f"{v:.1f}".replace(".", ",").replace("-", "−")
+        return "–" if pd.isna(v) else number(v, 1)
 
     shown = pd.DataFrame({
         "Mål": table["description"],
@@ -428,3 +436,73 @@ def calibration_gt(table: pd.DataFrame, table_id: str = "tbl-kalibrering"):
             .cols_align(align="right", columns=["Publisert", "Syntetisk", "Differanse"])
             .tab_source_note(f"{met} av {len(table)} mål innfridd innenfor toleransen. Kilde: "
                              "helpers.calibration.calibration_table; mål fra data/published/."))
+
+
+# --- Values for sentences ----------------------------------------------------------------
+
+def pick(table: pd.DataFrame, what: str = "share", **keys):
+    """One value (column `what`) of a tidy table, selected by its key columns, for a sentence.
+
+    Returns None when no row matches or the row has no value without being hidden (no one
+    in that group), NaN when the value is hidden (helpers.disclosure), else the number."""
+    hit = table
+    for key, value in keys.items():
+        hit = hit[hit[key] == value]
+    if len(hit) == 0:
+        return None
+    if len(hit) > 1:
+        raise KeyError(f"{len(hit)} rader passer til {keys}")
+    value = hit[what].iloc[0]
+    hidden = bool(hit["suppressed"].iloc[0]) if "suppressed" in hit.columns else pd.isna(value)
+    if pd.isna(value):
+        return np.nan if hidden else None
+    return float(value)
+
+
+def measure_series(tidy: pd.DataFrame, measure: str, index: str = "year",
+                   column: str = "share") -> pd.Series:
+    """One measure of a tidy table as a Series (e.g. a share by year) for a sentence."""
+    hit = tidy[tidy["measure"] == measure]
+    return pd.Series(hit[column].to_numpy(dtype=float), index=hit[index].to_numpy()).sort_index()
+
+
+def entrants_by_programme(frame: pd.DataFrame) -> pd.Series:
+    """Entrants in each programme (gammelt, nytt, utvidet) for a sentence: 0 when there are
+    none, NaN when the count rests on 1–4 persons."""
+    counts = frame["programme"].value_counts().reindex(list(PROGRAMME_LABELS), fill_value=0)
+    return counts.astype(float).mask(is_small(counts.to_numpy()))
+
+
+def entrants_per_year(frame: pd.DataFrame) -> pd.Series:
+    """All entrants by entry year (the sum of Figur 3.1's bars); NaN when 1–4 persons."""
+    counts = entry_year(frame).value_counts().sort_index()
+    return counts.astype(float).mask(is_small(counts.to_numpy()))
+
+
+def psychiatric_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
+    """AAP with a psychiatric diagnosis as percent of AAP recipients (of_aap) and of all
+    entrants (of_all), by programme (codes gammelt/nytt/utvidet)."""
+    aap = (frame["aap_diagnosis"] != "ikke_aap").to_numpy()
+    psych = frame["aap_diagnosis"] == "psykisk"
+    return pd.concat([_shares(frame[aap], ["programme"], {"of_aap": psych[aap]}),
+                      _shares(frame, ["programme"], {"of_all": psych})], ignore_index=True)
+
+
+def corrections_gt(corrections: pd.DataFrame, table_id: str = "tbl-rettelser"):
+    """The published values the report compares with instead of the printed ones
+    (helpers.calibration.published_corrections: table, row, column, printed, targeted,
+    reason) as a great-tables table."""
+    from great_tables import GT
+
+    unit = np.where(corrections["row"].eq("Totalt antall personer"), "count", "percent")
+    shown = pd.DataFrame({
+        "Tabell": corrections["table"], "Rad": corrections["row"],
+        "Kolonne": corrections["column"],
+        "Trykt": [format_value(v, u) for v, u in zip(corrections["printed"], unit)],
+        "Brukt": [format_value(v, u) for v, u in zip(corrections["targeted"], unit)],
+        "Begrunnelse": corrections["reason"],
+    })
+    return (GT(shown, id=table_id).tab_header(title="Rettelser i de publiserte tallene")
+            .cols_align(align="right", columns=["Trykt", "Brukt"])
+            .tab_source_note("Kilde: helpers.published.CORRECTIONS og "
+                             "helpers.calibration.published_corrections; data/published/NOTES.md."))

@@ -388,3 +388,54 @@ def duration_of(follow_up_months: set, entry, last_observed) -> tuple[int, bool]
 
 
 __all__ = ["reference_frame", "COLUMNS"]
+
+
+# --------------------------------------------------------------------------------------
+# History before entry (Figur 3.5 / 3.6)
+# --------------------------------------------------------------------------------------
+
+def reference_history(frame: pd.DataFrame, extract) -> pd.DataFrame:
+    """Per row of `frame` (an analysis frame with person_id and entry_month 'YYYY-MM'): the
+    NAV status 1 and 24 months before the entry month and whether the person was in a
+    programme other than a follow-up programme the month before (Figur 3.5 and 3.6).
+
+    Columns, one row per row of `frame` in its order (index 0 .. n-1):
+    * status_1, status_24: 'nedsatt' when a brukerstatus spell with a reduced-capacity
+      innsatsgruppe covers that month, else 'annen' when any brukerstatus spell covers it,
+      else 'ingen';
+    * programme_1: True when a tiltak spell whose code is not a follow-up code covers the
+      month before the entry month.
+    A spell covers month(fra_dato) .. month(til_dato), or .. month(uttrekksdato) when open
+    (DATA_CONTRACT.md). Cross-checks helpers.spells' monthly_history /
+    programme_before_entry, through helpers.calibration.history_shares.
+    """
+    last_observed = month_of(pd.Timestamp(extract.meta["uttrekksdato"]).date())
+    status = rows_by_person(extract["brukerstatus"])
+    tiltak = rows_by_person(extract["tiltak"])
+
+    def covers(spell: dict, month: tuple[int, int]) -> bool:
+        last = month_of(spell["til_dato"]) if spell["til_dato"] is not None else last_observed
+        return month_of(spell["fra_dato"]) <= month <= last
+
+    def status_in(pid, month) -> str:
+        covering = [s for s in status.get(pid, []) if covers(s, month)]
+        if any(s["innsatsgruppe"] in REDUCED for s in covering):
+            return "nedsatt"
+        return "annen" if covering else "ingen"
+
+    rows = []
+    for pid, entry_month in zip(frame["person_id"], frame["entry_month"]):
+        pid = plain(pid)
+        text = str(entry_month)
+        entry = (int(text[:4]), int(text[5:7]))
+        before = add_months(entry, -1)
+        rows.append({
+            "status_1": status_in(pid, before),
+            "status_24": status_in(pid, add_months(entry, -24)),
+            "programme_1": any(s["tiltakskode"] not in FOLLOW_UP and covers(s, before)
+                               for s in tiltak.get(pid, [])),
+        })
+    return pd.DataFrame(rows, columns=["status_1", "status_24", "programme_1"])
+
+
+__all__ = [*__all__, "reference_history"]

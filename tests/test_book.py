@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from great_tables import GT
 
 from helpers import book
-from helpers.contract import Extract
+from helpers.contract import Extract, write_extract
+from tests.builders import ExtractBuilder
 
 REPO = Path(__file__).resolve().parent.parent
 FILTER = REPO / "report" / "_pandoc" / "gt_tables.lua"
@@ -245,23 +247,55 @@ def test_render_html_and_pdf(tmp_path):
     assert "image(" in typ and "Syntetiske data" in typ
 
 
-def one_chapter_book(tmp_path: Path, code: str):
-    """A source book with one notebook (heading, parameters cell, `code`) and an extract
-    folder holding only uttrekk.json. Returns (extract, src, notebook)."""
-    extract = tmp_path / "uttrekk"
-    extract.mkdir()
-    (extract / "uttrekk.json").write_text('{"kilde": "syntetisk", "uttrekksdato": "2020-12-31"}')
-    src = tmp_path / "src"
-    (src / "report").mkdir(parents=True)
-    (src / "_quarto.yml").write_text(
-        "project:\n  type: book\nbook:\n  title: T\n  chapters:\n    - report/index.ipynb\n")
+def tiny_extract(path: Path) -> Path:
+    """A valid extract folder (the data contract holds) with one person and one spell."""
+    builder = ExtractBuilder().person("P1").tiltak("P1", "2015-03-01", None)
+    return write_extract(path, builder.tables(), builder.meta)
+
+
+def chapter_notebook(heading: str, code: str):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_markdown_cell("# Forord"),
+    nb.cells = [nbformat.v4.new_markdown_cell(heading),
                 nbformat.v4.new_code_cell('EXTRACT = "../nowhere"', metadata={"tags": ["parameters"]}),
                 nbformat.v4.new_code_cell(code)]
-    nbformat.write(nb, src / "report" / "index.ipynb")
-    return extract, src, nb
+    return nb
+
+
+def write_source_book(src: Path, chapters: dict[str, str]) -> None:
+    """A source book at `src`: _quarto.yml listing `chapters` ({path: code}) in order, and
+    one notebook per chapter (heading, parameters cell, the code)."""
+    listed = "".join(f"    - {path}\n" for path in chapters)
+    src.mkdir(parents=True, exist_ok=True)
+    (src / "_quarto.yml").write_text(
+        f"project:\n  type: book\nbook:\n  title: T\n  chapters:\n{listed}")
+    for path, code in chapters.items():
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(chapter_notebook(f"# {Path(path).stem}", code), src / path)
+
+
+def one_chapter_book(tmp_path: Path, code: str):
+    """A source book with one notebook (heading, parameters cell, `code`) and a tiny valid
+    extract folder. Returns (extract, src, notebook)."""
+    extract = tiny_extract(tmp_path / "uttrekk")
+    src = tmp_path / "src"
+    write_source_book(src, {"report/index.ipynb": code})
+    return extract, src, nbformat.read(src / "report" / "index.ipynb", as_version=4)
+
+
+@pytest.fixture(autouse=True)
+def _failed_notebooks_in_pytest_tmp(tmp_path_factory, monkeypatch):
+    """execute() keeps a failed notebook in a fresh temporary folder: let the tests' go
+    under pytest's own temporary folders rather than litter /tmp."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("feilet")))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`: relative path -> bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_execute_runs_notebooks_and_names_the_failing_cell(tmp_path):
@@ -287,7 +321,61 @@ def test_cli_requires_extract(capsys):
     with pytest.raises(SystemExit):
         book.cli([])
     assert book.cli(["--extract", "/nonexistent/uttrekk", "--engine", "pandoc"]) == 1
-    assert "uttrekk.json mangler" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "følger ikke datakontrakten" in err and "/nonexistent/uttrekk: not a folder" in err
+
+
+def test_failed_execute_leaves_the_earlier_build_untouched(tmp_path):
+    """execute() is all or nothing: a failing notebook leaves an earlier build byte for byte
+    as it was (no new chapters, no new manifest); a successful run replaces the whole
+    folder, so a chapter dropped from _quarto.yml does not linger."""
+    extract = tiny_extract(tmp_path / "uttrekk")
+    src = tmp_path / "src"
+    build_dir = tmp_path / "build"
+    write_source_book(src, {"report/index.ipynb": "print('gammel forside')",
+                            "report/kap/a.ipynb": "print('gammelt kapittel a')",
+                            "report/kap/b.ipynb": "print('kapittel b')"})
+    book.execute(extract, build_dir, config_path=src / "_quarto.yml", progress=False)
+    before = snapshot(build_dir)
+    assert {"_book.json", "report/_quarto.yml", "report/index.ipynb", "report/kap/a.ipynb",
+            "report/kap/b.ipynb"} <= set(before)
+
+    # A new extract, b dropped from the book, index fine, a fails.
+    new_extract = tiny_extract(tmp_path / "nytt_uttrekk")
+    write_source_book(src, {"report/index.ipynb": "print('ny forside')",
+                            "report/kap/a.ipynb": "raise ValueError('kapittel a feilet')"})
+    with pytest.raises(book.BookError, match=r"report/kap/a\.ipynb.*ValueError: kapittel a feilet") as info:
+        book.execute(new_extract, build_dir, config_path=src / "_quarto.yml", progress=False)
+    assert snapshot(build_dir) == before  # same files, same bytes
+    assert json.loads(before["_book.json"])["extract"] == str(extract.resolve())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "nytt_uttrekk", "src", "uttrekk"]
+    kept = Path(re.search(r"feilen er (\S+\.ipynb)", str(info.value)).group(1))
+    failed = nbformat.read(kept, as_version=4)  # the failed notebook is kept for inspection
+    assert any(o.get("ename") == "ValueError" for c in failed.cells if c.cell_type == "code"
+               for o in c.outputs)
+
+    write_source_book(src, {"report/index.ipynb": "print('ny forside')",
+                            "report/kap/a.ipynb": "print('nytt kapittel a')"})
+    book.execute(new_extract, build_dir, config_path=src / "_quarto.yml", progress=False)
+    after = snapshot(build_dir)
+    assert "report/kap/b.ipynb" not in after  # dropped from _quarto.yml: gone from the build
+    assert b"nytt kapittel a" in after["report/kap/a.ipynb"]
+    assert json.loads(after["_book.json"])["extract"] == str(new_extract.resolve())
+
+
+def test_malformed_extract_is_reported_before_any_notebook_runs(tmp_path, monkeypatch):
+    import papermill
+
+    from helpers.contract import ContractError
+
+    extract, src, _ = one_chapter_book(tmp_path, "print('kjørt')")
+    (extract / "tiltak.parquet").unlink()  # uttrekk.json is fine, a required table is missing
+    ran = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: ran.append(a))
+    with pytest.raises(ContractError, match=r"tiltak\.parquet: missing \(required table") as info:
+        book.execute(extract, tmp_path / "build", config_path=src / "_quarto.yml", progress=False)
+    assert info.value.problems == ["tiltak.parquet: missing (required table; tiltak.csv is also accepted)"]
+    assert ran == [] and not (tmp_path / "build").exists()
 
 
 def test_failed_build_leaves_the_earlier_book_untouched(tmp_path):

@@ -236,17 +236,59 @@ def test_default_extract_meets_the_published_shares():
     assert table["ok"].all(), table[~table["ok"]][["id", "target", "synthetic"]]
 
 
-def test_history_code_paths_agree(small):
-    """The history facts from helpers.spells agree with this module's own code path."""
+def test_history_shares_agree_with_the_reference(small):
+    """The history facts (helpers.spells' monthly_history / programme_before_entry, via
+    history_shares) agree with the slow reference code of tests/reference_frame.py."""
+    from tests.reference_frame import reference_history
+
     frame, extract = small
     shares = cal.history_shares(frame, extract)
     pop = frame[frame["programme"].isin(["gammelt", "nytt"])]
-    own = cal.history(pop, extract)
+    ref = reference_history(pop, extract)
+    assert len(ref) == len(pop)
+    measures = {"status_1:nedsatt": ref["status_1"] == "nedsatt",
+                "status_1:annen": ref["status_1"] == "annen",
+                "status_24:annen": ref["status_24"] == "annen",
+                "programme_1:ingen": ~ref["programme_1"].astype(bool)}
     for prog in ("gammelt", "nytt"):
         mask = (pop["programme"] == prog).to_numpy()
-        assert shares[(prog, "status_1:nedsatt")] == pytest.approx(
-            100 * (own.loc[mask, "status_1"] == "nedsatt").mean())
-        assert shares[(prog, "status_24:annen")] == pytest.approx(
-            100 * (own.loc[mask, "status_24"] == "annen").mean())
-        assert shares[(prog, "programme_1:ingen")] == pytest.approx(
-            100 * (~own.loc[mask, "programme_1"]).mean())
+        assert mask.sum() > 100
+        for measure, hit in measures.items():
+            assert shares[(prog, measure)] == pytest.approx(100 * hit[mask].mean()), (prog, measure)
+    # Not trivially 0 or 100: the cross-check has something to compare.
+    assert 0 < shares[("gammelt", "status_1:nedsatt")] < 100
+    assert 0 < shares[("gammelt", "programme_1:ingen")] < 100
+
+
+def test_calibration_has_no_own_history_code():
+    assert not hasattr(cal, "history")
+
+
+def test_calibrate_writes_the_parameter_file_atomically(tmp_path, monkeypatch):
+    """calibrate() rewrites synth_parameters.yaml (comments kept) all or nothing: when the
+    final replace fails the earlier file is byte for byte as it was, with no temp file."""
+    import os
+
+    from helpers import synth
+
+    path = tmp_path / "synth_parameters.yaml"
+    shutil.copyfile(synth.PARAMETERS_FILE, path)
+    original = path.read_bytes()
+
+    def failing_replace(src, dst):
+        raise OSError("disken er full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disken er full"):
+        cal.calibrate(scale=0.05, iterations=1, path=path, verbose=False)
+    assert path.read_bytes() == original
+    assert [p.name for p in tmp_path.iterdir()] == ["synth_parameters.yaml"]
+
+    monkeypatch.undo()
+    table = cal.calibrate(scale=0.05, iterations=1, path=path, verbose=False)
+    written = path.read_text(encoding="utf-8")
+    assert written != original.decode("utf-8")
+    assert written.count("#") == original.decode("utf-8").count("#")  # comments kept
+    assert synth.load_parameters(path).keys() == synth.load_parameters(synth.PARAMETERS_FILE).keys()
+    assert [p.name for p in tmp_path.iterdir()] == ["synth_parameters.yaml"]
+    assert table["calibrated"].any()

@@ -363,14 +363,27 @@ def test_survival_draws_step_lines_per_group(keep):
     assert legend(fig) == ("Tiltak", ["Gammelt", "Nytt"])
 
 
-def test_survival_reads_fractions_and_provider_groups(keep):
+def test_survival_plots_percent_as_given_and_provider_groups(keep):
+    # share_remaining is percent: a series that stays at or below 1 % (every value <= 1)
+    # is drawn as it is, not taken for fractions and multiplied by 100.
     df = survival_frame(scale=1.0)
     df["group"] = df["group"].map({"gammelt": "skjermet", "nytt": "kommersiell"})
     fig = keep(plots.survival_plot(df, legend_title="Leverandør"))
     ax = fig.axes[0]
-    assert line(ax, "Skjermet").get_ydata()[0] == 100
+    skjermet = line(ax, "Skjermet").get_ydata()
+    assert skjermet[0] == 1.0
+    np.testing.assert_allclose(skjermet[:25], df["share_remaining"].iloc[:25])
+    assert np.nanmax(line(ax, "Kommersiell").get_ydata()) == 1.0
     assert colour(line(ax, "Kommersiell")) == plots.ORANGE
     assert legend(fig) == ("Leverandør", ["Skjermet", "Kommersiell"])
+
+
+@pytest.mark.parametrize("bad", [100.5, -1.0])
+def test_survival_rejects_values_that_are_not_percent(bad):
+    df = survival_frame()
+    df.loc[3, "share_remaining"] = bad
+    with pytest.raises(ValueError, match=r"share_remaining er prosent \(0–100\)"):
+        plots.survival_plot(df)
 
 
 # --- Every figure ------------------------------------------------------------------------

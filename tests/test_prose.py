@@ -28,8 +28,8 @@ def test_missing_values_say_why():
 def test_shares_sentence_follows_the_difference():
     old, new = "i de gamle tiltakene", "i det nye"
     assert prose.shares("Andelen", [(80.8, old), (58.7, new)]) == \
-        "Andelen var 81 prosent i de gamle tiltakene og 59 prosent i det nye – 22 prosentpoeng lavere."
-    assert prose.shares("Andelen", [(5.0, old), (16.0, new)]).endswith("11 prosentpoeng høyere.")
+        "Andelen var 81 prosent i de gamle tiltakene og 59 prosent i det nye – 22 prosentpoeng lavere i det nye."
+    assert prose.shares("Andelen", [(5.0, old), (16.0, new)]).endswith("11 prosentpoeng høyere i det nye.")
     assert prose.shares("Andelen", [(51.2, old), (51.9, new)]).endswith("– om lag det samme.")
     hidden = prose.shares("Andelen", [(51.2, old), (NAN, new)])
     assert "skjult" in hidden and "prosentpoeng" not in hidden and "nan" not in hidden

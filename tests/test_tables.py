@@ -97,7 +97,8 @@ def test_format_value():
     assert tables.format_value(46865.0, "count") == "46\u202f865"
     assert tables.format_value(80.84, "percent") == "80,8"
     assert tables.format_value(np.nan, "percent") == "–"
-    assert tables.format_value(3.0, "percent", suppressed=True) == "<5"
+    assert tables.format_value(3.0, "percent", suppressed=True) == ":"
+    assert tables.format_value(-2.25, "percent") == "\u22122,2"
 
 
 def test_comparison_gt_has_id_and_source():
@@ -323,3 +324,60 @@ def test_property_no_hidden_cell_is_total_minus_the_visible_others(seed):
         assert_not_recoverable(persons, g["entrants"].isna(), raw[year].sum())
         checked += 1
     assert checked >= 3
+
+
+def test_pick_tells_no_one_from_hidden():
+    tidy = pd.DataFrame({"measure": ["a", "b", "c"], "share": [40.0, np.nan, np.nan],
+                         "suppressed": [False, True, False]})
+    assert tables.pick(tidy, measure="a") == 40.0
+    assert np.isnan(tables.pick(tidy, measure="b"))       # hidden by the disclosure rules
+    assert tables.pick(tidy, measure="c") is None          # no value: no one in the group
+    assert tables.pick(tidy, measure="zzz") is None        # no such group at all
+    with pytest.raises(KeyError):
+        tables.pick(pd.concat([tidy, tidy]), measure="a")
+
+
+def test_entrant_counts_for_sentences():
+    frame = small_frame()  # six old, four new, no utvidet
+    by_programme = tables.entrants_by_programme(frame)
+    assert by_programme["gammelt"] == 6 and np.isnan(by_programme["nytt"])
+    assert by_programme["utvidet"] == 0
+    per_year = tables.entrants_per_year(frame)
+    assert list(per_year.index) == [2013, 2014, 2015, 2016, 2017, 2018]
+    assert per_year.isna().all()  # every year has 1-4 entrants
+
+
+def test_psychiatric_by_programme_by_hand():
+    # Thirty old entrants: twenty on AAP, twelve of them psychiatric -> 60 % of AAP, 40 % of
+    # all. (With ten on AAP and six psychiatric, 6 of 10 would be hidden: 10 − 6 is small.)
+    frame = pd.DataFrame({"programme": ["gammelt"] * 30,
+                          "aap_diagnosis": ["psykisk"] * 12 + ["annen"] * 8 + ["ikke_aap"] * 10})
+    psych = tables.psychiatric_by_programme(frame)
+    assert tables.pick(psych, measure="of_aap", programme="gammelt") == pytest.approx(60.0)
+    assert tables.pick(psych, measure="of_all", programme="gammelt") == pytest.approx(40.0)
+    assert tables.pick(psych, measure="of_all", programme="nytt") is None
+
+
+def test_measure_series_is_sorted_by_year():
+    tidy = pd.DataFrame({"measure": ["x", "x", "y"], "year": [2015, 2013, 2013],
+                         "share": [2.0, 1.0, 9.0]})
+    series = tables.measure_series(tidy, "x")
+    assert list(series.index) == [2013, 2015] and list(series) == [1.0, 2.0]
+
+
+def test_tabell_2_1_gt_labels_count_and_percent_columns():
+    frame = pd.concat([small_frame()] * 5, ignore_index=True)
+    frame["person_id"] = [f"p{i}" for i in range(len(frame))]
+    compared = tables.compare_with_published(tables.tabell_2_1(frame), "tabell_2_1")
+    html = tables.comparison_gt(compared, "tbl-21", "T", "Kilde", True).as_raw_html()
+    assert "Gammelt, antall" in html and "Nytt, prosent" in html
+    assert "31\u202f729" in html  # the published count of Skjermet/Gammelt
+
+
+def test_corrections_gt_shows_printed_and_used_values():
+    from helpers.calibration import published_corrections
+
+    html = tables.corrections_gt(published_corrections()).as_raw_html()
+    assert "Trykt" in html and "Brukt" in html
+    assert "31,2" in html and "25,6" in html  # Vedleggstabell 1, Kommersielle 50+
+    assert "14\u202f436" in html              # Vedleggstabell 1 N, NOTES item 4
