@@ -40,6 +40,7 @@ import pandas as pd
 
 from helpers import published, tables
 from helpers.files import atomic_write_text
+from helpers.spells import entry_month_number
 
 PROGRAMMES = {"Gammelt": "gammelt", "Nytt": "nytt"}
 V1_COLUMNS = {"Skjermede": "skjermet", "Kommersielle": "kommersiell"}
@@ -198,7 +199,7 @@ def statistic(frame: pd.DataFrame, key: str) -> float:
 
 
 def _year(frame: pd.DataFrame) -> np.ndarray:
-    return frame["entry_month"].astype(str).str[:4].astype(int).to_numpy()
+    return entry_month_number(frame) // 12
 
 
 # --------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from helpers.prose import number
 from helpers.spells import NAV_STATUS_LABELS, NO_PROGRAMME, PROGRAMME_BEFORE_CATEGORIES
 from helpers.tables import (AAP_ROWS, CHARACTERISTICS_BY_YEAR, PROGRAMME_DETAIL_LABELS,
                             PROGRAMME_LABELS, PROVIDER_LABELS)
@@ -93,7 +94,7 @@ MONTHS_BEFORE = "Måneder før tilgang"
 MONTHS_AFTER = "Måneder etter tilgang"
 PROGRAMME = "Tiltak"
 
-NBSP, THIN_NBSP, MINUS = "\u00a0", "\u202f", "\u2212"
+NBSP = "\u00a0"
 
 
 # --- Style ------------------------------------------------------------------------------
@@ -145,9 +146,9 @@ def _decimals(values: Iterable[float], most: int = 2) -> int:
 
 
 def format_number(value: float, decimals: int = 0) -> str:
-    """A number the Norwegian way: decimal comma, narrow space between thousands, true minus."""
-    text = f"{value:,.{decimals}f}".replace(",", THIN_NBSP).replace(".", ",")
-    return text.replace("-", MINUS)
+    """A number the Norwegian way (helpers.prose.number): decimal comma, narrow space
+    between thousands, true minus."""
+    return number(value, decimals)
 
 
 class PercentFormatter(mticker.Formatter):

@@ -51,6 +51,18 @@ def month_number(dates: pd.Series) -> pd.Series:
     return dates.dt.year * 12 + dates.dt.month - 1
 
 
+def last_observed_month(extract: Extract) -> int:
+    """The month of `uttrekksdato`: later months are unobserved."""
+    return int(extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1)
+
+
+def entry_month_number(frame: pd.DataFrame) -> np.ndarray:
+    """The frame's entry months ('YYYY-MM') as month numbers."""
+    text = frame["entry_month"].astype(str)
+    return (text.str.slice(0, 4).astype(int) * 12 + text.str.slice(5, 7).astype(int) - 1
+            ).to_numpy(dtype=np.int64)
+
+
 def month_label(months) -> np.ndarray:
     """Month numbers as 'YYYY-MM' strings."""
     months = np.asarray(months, dtype=np.int64)
@@ -135,7 +147,7 @@ def build_grid(extract: Extract) -> MonthGrid:
     is_follow_up = tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool)
     persons = pd.Index(pd.unique(tiltak.loc[is_follow_up, "person_id"]), name="person_id")
     first_month = FIRST_ENTRY_YEAR * 12 - HISTORY_MONTHS
-    last_month = int(extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1)
+    last_month = last_observed_month(extract)
     if last_month < FIRST_ENTRY_YEAR * 12:
         raise ValueError(
             f"uttrekksdato {extract.uttrekksdato.date()} ligger før {FIRST_ENTRY_YEAR}: "
@@ -270,7 +282,7 @@ def _durations(grid: MonthGrid, rows: np.ndarray, cols: np.ndarray):
 def build_frame(extract: Extract, grid: MonthGrid | None = None) -> pd.DataFrame:
     """The analysis frame: one row per entrant (first entry in 2013–2018), with the entry's
     programme, provider, office and county, characteristics at entry, job outcomes 12/18/24
-    months after entry, and duration. See README ("Analyserammen") for every column."""
+    months after entry, and duration. README ("The analysis frame") documents every column."""
     grid = grid or build_grid(extract)
     entries = first_entries(grid)
     rows, cols = entries["row"].to_numpy(), entries["month"].to_numpy() - grid.first_month
@@ -325,16 +337,13 @@ def build_frame(extract: Extract, grid: MonthGrid | None = None) -> pd.DataFrame
 def cli(argv: list[str]) -> int:
     """`python -m helpers frame EXTRACT_DIR OUT.parquet`: write the analysis frame."""
     from helpers.contract import load_extract
+    from helpers.files import atomic_path
 
     parser = argparse.ArgumentParser(prog="python -m helpers frame", description=cli.__doc__)
     parser.add_argument("extract_dir")
     parser.add_argument("out")
     args = parser.parse_args(argv)
     frame = build_frame(load_extract(args.extract_dir))
-    try:
-        from helpers.files import atomic_path
-    except ImportError:  # pragma: no cover - files.py is part of the package
-        raise
     with atomic_path(args.out) as tmp:
         frame.to_parquet(tmp, index=False)
     print(f"Analyserammen: {len(frame)} tilganger skrevet til {args.out}")
@@ -372,9 +381,7 @@ def _entrant_positions(grid: MonthGrid, frame: pd.DataFrame) -> tuple[np.ndarray
     if unknown:
         raise ValueError(f"{unknown} av {len(rows)} person_id i rammen finnes ikke i "
                          "månedsgitteret (er rammen bygd fra et annet uttrekk?)")
-    year = frame["entry_month"].str.slice(0, 4).astype(int).to_numpy()
-    month = frame["entry_month"].str.slice(5, 7).astype(int).to_numpy()
-    return rows, year * 12 + month - 1 - grid.first_month
+    return rows, entry_month_number(frame) - grid.first_month
 
 
 def monthly_history(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
@@ -426,11 +433,9 @@ def programme_before_entry(extract: Extract, frame: pd.DataFrame) -> pd.Series:
     others = tiltak[tiltak["tiltakskode"].isin(list(PROGRAMME_BEFORE_CATEGORIES)).to_numpy(bool)]
     entries = pd.DataFrame({
         "person_id": frame["person_id"].to_numpy(),
-        "month": (frame["entry_month"].str.slice(0, 4).astype(int) * 12
-                  + frame["entry_month"].str.slice(5, 7).astype(int) - 1).to_numpy(),
+        "month": entry_month_number(frame),
     })
-    last_month = int(extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1)
-    cov = _covering(others, entries, last_month, offset=-1)
+    cov = _covering(others, entries, last_observed_month(extract), offset=-1)
     priority = {code: i for i, code in enumerate(PROGRAMME_BEFORE_CATEGORIES)}
     cov = cov.assign(_p=cov["tiltakskode"].map(priority)).sort_values(["person_id", "_p"])
     first = cov.drop_duplicates("person_id")

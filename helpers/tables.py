@@ -14,6 +14,7 @@ import pandas as pd
 
 from helpers.disclosure import MIN_CELL, distribution_mask, hidden_cells, is_small, share_mask
 from helpers.prose import data_source, number
+from helpers.spells import entry_month_number
 from helpers.published import SOURCE, published_values
 
 HIDDEN_MARK = ":"  # Statistics Norway's symbol for a value withheld to protect persons
@@ -188,15 +189,13 @@ def suppress_small_cells(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare_with_published(ours: pd.DataFrame, published_table: str) -> pd.DataFrame:
-    """Our (suppressed) table beside the published one: adds published, printed, corrected
-    and difference (ours − published), joined on row, column and unit."""
+    """Our (suppressed) table beside the published one: adds published, printed and
+    corrected, joined on row, column and unit."""
     ours = suppress_small_cells(ours)
     pub = published_values(published_table)[["row", "column", "unit", "value", "printed",
                                                "corrected"]]
     pub = pub.rename(columns={"value": "published"})
-    merged = ours.merge(pub, on=["row", "column", "unit"], how="left")
-    merged["difference"] = merged["value"] - merged["published"]
-    return merged
+    return ours.merge(pub, on=["row", "column", "unit"], how="left")
 
 
 # --- Formatting -------------------------------------------------------------------------
@@ -282,7 +281,8 @@ def source_note(extract, function: str, published: str) -> str:
 # --- Series behind the figures -----------------------------------------------------------
 
 def entry_year(frame: pd.DataFrame) -> pd.Series:
-    return frame["entry_month"].str.slice(0, 4).astype(int)
+    """Each entrant's entry year."""
+    return pd.Series(entry_month_number(frame) // 12, index=frame.index)
 
 
 def entrants_by_year(frame: pd.DataFrame) -> pd.DataFrame:
@@ -404,8 +404,7 @@ def extract_overview(extract) -> pd.DataFrame:
         if extract.has(name):
             df = extract[name]
             persons = df["person_id"].nunique() if "person_id" in df.columns else None
-            rows.append({"Tabell": name, "Fil": extract.files.get(name, f"{name}.parquet")
-                         if hasattr(extract, "files") else name,
+            rows.append({"Tabell": name, "Fil": extract.files.get(name, f"{name}.parquet"),
                          "Rader": format_value(float(len(df)), "count"),
                          "Personer": "–" if persons is None else format_value(float(persons), "count")})
         else:
