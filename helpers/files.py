@@ -93,9 +93,3 @@ def atomic_write_text(target: str | os.PathLike, text: str, encoding: str = "utf
         tmp.write_text(text, encoding=encoding)
     return Path(target)
 
-
-def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> Path:
-    """Write `data` to the file `target` atomically (all or nothing); return the path."""
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
-    return Path(target)

@@ -81,10 +81,11 @@ def shares(subject: str, values: list[tuple[float | None, str]], decimals: int =
     text = f"{subject} var " + _join(parts)
     if len(values) == 2 and _finite(values[0][0], values[1][0]):
         a, b = values[0][0], values[1][0]
-        if abs(b - a) < tolerance:
-            text += " – om lag det samme"
+        word = compare(a, b, tolerance=tolerance)
+        if word == "om lag det samme":
+            text += f" – {word}"
         else:
-            text += f" – {pp(b - a, decimals)} {'høyere' if b > a else 'lavere'} {values[1][1]}"
+            text += f" – {pp(b - a, decimals)} {word} {values[1][1]}"
     return text + "."
 
 

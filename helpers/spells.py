@@ -173,14 +173,21 @@ def build_grid(extract: Extract) -> MonthGrid:
     )
 
 
+def _running_count(matrix: np.ndarray) -> np.ndarray:
+    """Months true so far, with a leading zero column: out[:, c] = matrix[:, :c].sum(1)."""
+    out = np.zeros((matrix.shape[0], matrix.shape[1] + 1), dtype=np.int16)
+    np.cumsum(matrix, axis=1, dtype=np.int16, out=out[:, 1:])
+    return out
+
+
 def first_entries(grid: MonthGrid) -> pd.DataFrame:
     """Each person's first entry in 2013–2018: columns person_id, row (in the grid), month."""
     fu = grid.follow_up
-    done = np.cumsum(fu, axis=1, dtype=np.int16)
+    done = _running_count(fu)
     lo = grid.column(FIRST_ENTRY_YEAR * 12)
     hi = min(grid.column(LAST_ENTRY_YEAR * 12 + 11), grid.n_months - 1)
     cols = np.arange(lo, hi + 1)
-    months_before = done[:, cols - 1] - done[:, cols - 1 - GAP_MONTHS]
+    months_before = done[:, cols] - done[:, cols - GAP_MONTHS]
     is_entry = fu[:, cols] & (months_before == 0)
     has_entry = is_entry.any(axis=1)
     rows = np.flatnonzero(has_entry)
@@ -256,13 +263,6 @@ def _quarter_rate(extract: Extract, fylke: pd.Series, months: np.ndarray) -> pd.
     return pd.Series(rates.reindex(keys).to_numpy(dtype=float), index=fylke.index)
 
 
-def _running_count(matrix: np.ndarray) -> np.ndarray:
-    """Months true so far, with a leading zero column: out[:, c] = matrix[:, :c].sum(1)."""
-    out = np.zeros((matrix.shape[0], matrix.shape[1] + 1), dtype=np.int16)
-    np.cumsum(matrix, axis=1, dtype=np.int16, out=out[:, 1:])
-    return out
-
-
 def _durations(grid: MonthGrid, rows: np.ndarray, cols: np.ndarray):
     """Duration in months (entry month = 1) and whether its end is unobserved."""
     fu = grid.follow_up[rows]
@@ -313,15 +313,16 @@ def build_frame(extract: Extract, grid: MonthGrid | None = None) -> pd.DataFrame
     frame["aap_diagnosis"] = _aap_at_entry(extract, entries, grid.last_month).to_numpy()
     frame["reduced_capacity"] = grid.reduced_capacity[rows, cols]
     job = grid.job_strict[rows]
-    frame["job_at_entry"] = job[np.arange(len(rows)), cols]
+    each = np.arange(len(rows))
+    frame["job_at_entry"] = job[each, cols]
     history = _running_count(job)
-    frame["months_in_job_24"] = (history[np.arange(len(rows)), cols].astype(np.int64)
-                                 - history[np.arange(len(rows)), cols - HISTORY_MONTHS])
+    frame["months_in_job_24"] = (history[each, cols].astype(np.int64)
+                                 - history[each, cols - HISTORY_MONTHS])
     del history
     for horizon in OUTCOME_HORIZONS:
         target = cols + horizon
         observed = target < grid.n_months
-        value = job[np.arange(len(rows)), np.minimum(target, grid.n_months - 1)]
+        value = job[each, np.minimum(target, grid.n_months - 1)]
         frame[f"job_{horizon}"] = pd.array(np.where(observed, value, False), dtype="boolean")
         frame.loc[~observed, f"job_{horizon}"] = pd.NA
     for horizon in OUTCOME_HORIZONS:
