@@ -11,7 +11,7 @@ EXTRACT ?= $(SYNTHETIC)
 BUILD ?= _build
 OUT ?= _book
 
-.PHONY: report test install extract synthetic unit notebooks quarto benchmark clean
+.PHONY: report test install lock extract synthetic unit notebooks quarto benchmark clean
 
 report: $(INSTALLED) extract
 	$(BIN)/python -m helpers book --extract "$(EXTRACT)" --build "$(BUILD)" --out "$(OUT)"
@@ -33,6 +33,16 @@ quarto: $(INSTALLED) extract
 	$(BIN)/python -m helpers book --extract "$(EXTRACT)" --build "$(BUILD)" --out "$(OUT)" --engine quarto
 
 install: $(INSTALLED)
+
+# Re-resolve requirements.txt into requirements.lock (run after changing requirements.txt):
+# a fresh virtual environment gets the newest releases, and the lock records them.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	.venv-lock/bin/python -m pip freeze --disable-pip-version-check --all --exclude-editable \
+	  | grep -v -E '^(pip|wheel)==' > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock
+	rm -rf .venv-lock
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
