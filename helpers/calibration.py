@@ -6,21 +6,18 @@
   are read only through helpers.published (`published_values`, `published_cell`,
   `prose_fact`); table cells are targeted at their *corrected* value
   (`published_values(..., corrected=True)`, i.e. `published.CORRECTIONS` applied).
-- `published_corrections()`: the printed cells that are targeted at another value, and
-  why: `published.CORRECTIONS` (with the printed value beside it), plus the note that
-  counts are targeted at Tabell 2.1 rather than Vedleggstabell 1's N (NOTES item 4).
 - `calibration_table(frame, extract)`: target, synthetic, difference for every target,
-  from the analysis frame of `helpers.spells.build_frame`. The synthetic value of every
-  Tabell 2.1 / Tabell 3.1 / Vedleggstabell 1 target is the cell of helpers.tables'
-  `tabell_2_1` / `tabell_3_1` / `vedlegg_1` (unsuppressed), i.e. the number the book shows
-  as "Syntetisk" beside "Publisert". The history facts of Figur 3.5/3.6 come from
-  helpers.spells' monthly_history / programme_before_entry on the extract (the numbers
-  Figur 3.5/3.6 show; tests/reference_frame.py's `reference_history` cross-checks them).
+  from the analysis frame of `helpers.spells.build_frame`. Synthetic values come from
+  helpers.measures, the definitions behind the book's tables (so a Tabell 2.1 / 3.1 /
+  Vedleggstabell 1 target's synthetic value is the number the book shows as "Syntetisk"
+  beside "Publisert", before small cells are hidden). The history facts of Figur 3.5/3.6
+  come from `measures.history_counts` / `spells.programme_before_entry` on the extract
+  (tests/reference_frame.py's `reference_history` cross-checks them).
 - `calibrate()`: the reproducible fitting step behind synth_parameters.yaml
   (`python -m helpers calibrate`).
 
 Which printed values are corrected, and why, is stated once, in `published.CORRECTIONS`
-(the book prints it in its appendix): the AAP diagnosis rows 'muskel- og
+(`published.published_corrections()` lists it, the book prints it in its appendix): the AAP diagnosis rows 'muskel- og
 skjelettlidelser' / 'psykiske lidelser' of Tabell 3.1 and Vedleggstabell 1 (NOTES item 2)
 and Vedleggstabell 1, Kommersielle, '50 eller eldre' (NOTES item 3). Targets are mapped to
 rows by their printed labels; the corrected values come from there.
@@ -28,7 +25,6 @@ rows by their printed labels; the corrected values come from there.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -38,36 +34,28 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from helpers import published, tables
-from helpers.files import atomic_write_text
-from helpers.spells import entry_month_number
+from helpers import measures, published
+from helpers.contract import PROVIDER_TYPES
+from helpers.files import atomic_path
+from helpers.spells import build_frame, build_grid, entry_month_number, programme_before_entry
+from helpers.synth import DEFAULT_SEED, PARAMETERS_FILE, extract_in_memory, generate, load_parameters
 
 PROGRAMMES = {"Gammelt": "gammelt", "Nytt": "nytt"}
 V1_COLUMNS = {"Skjermede": "skjermet", "Kommersielle": "kommersiell"}
-PROVIDER_TYPES = tuple(tables.PROVIDER_LABELS)  # skjermet, kommersiell, ideell, ukjent
-AGE_BANDS = tuple(label for label, _, _ in tables.AGE_GROUPS)
-EDUCATION = tuple(code for code, _ in tables.EDUCATION_ROWS)
+EDUCATION = measures.EDUCATION_GROUPS
 DIAGNOSES = ("psykisk", "muskel_skjelett", "annen")
+# Tabell 2.1's rows as printed -> provider type (None: the column's sum).
+PROVIDER_ROWS = {"Skjermet": "skjermet", "Kommersiell": "kommersiell", "Ideell": "ideell",
+                 "* Annet/ukjent": "ukjent", "Sum": None}
+# Published age-band rows as printed -> helpers.measures.AGE_BANDS index.
+AGE_ROWS = {"24 eller yngre": 0, "25 – 29": 1, "30 – 39": 2, "40 – 49": 3, "50 eller eldre": 4}
 
-# Published tables whose cells are targets, with the helpers.tables function that
-# computes the same cells from the analysis frame.
-TABLE_FUNCTIONS = {"tabell_2_1": tables.tabell_2_1, "tabell_3_1": tables.tabell_3_1,
-                   "vedlegg_1": tables.vedlegg_1}
 TABLE_TITLES = {"tabell_2_1": "Tabell 2.1", "tabell_3_1": "Tabell 3.1",
                 "vedlegg_1": "Vedleggstabell 1"}
 
 SHARE_TOLERANCE = 1.0   # percentage points, Tabell 2.1 / 3.1 / Vedleggstabell 1 shares
 AGE_TOLERANCE = 0.3     # years, mean age
 MONTHS_TOLERANCE = 0.3  # months, months in job before entry / first-year duration
-
-# Counts are targeted at Tabell 2.1, not at Vedleggstabell 1's N (NOTES item 4): a note on
-# which published count is targeted, not a corrected value (so not in CORRECTIONS).
-# (table, row, column) as printed -> the Tabell 2.1 cell (row, column, unit) targeted.
-COUNT_TARGETS = {
-    ("vedlegg_1", "Totalt antall personer", "Skjermede"): ("Skjermet", "Nytt", "count"),
-    ("vedlegg_1", "Totalt antall personer", "Kommersielle"): ("Kommersiell", "Nytt", "count"),
-}
-
 
 # --------------------------------------------------------------------------------------
 # Published rows -> variable keys (used by the fitting and in the target ids)
@@ -81,9 +69,8 @@ def _variable(label: str) -> str | None:
         return "female"
     if lab == "gjennomsnittsalder":
         return "age_mean"
-    for i, band in enumerate(AGE_BANDS):
-        if lab == band:
-            return f"age_{i}"
+    if label.strip() in AGE_ROWS:
+        return f"age_{AGE_ROWS[label.strip()]}"
     education = {"grunnskole": "grunnskole", "videregående skole, gk og vk1": "vgs_grunnkurs",
                  "videregående avsluttet utdanning": "vgs_fullfort",
                  "høyere utdanning, inntil 4 år": "hoyere_kort",
@@ -115,7 +102,7 @@ def _variable(label: str) -> str | None:
 
 _VARIABLE_TEXT = {
     "female": "andel kvinner", "age_mean": "gjennomsnittsalder",
-    **{f"age_{i}": f"andel {b}" for i, b in enumerate(AGE_BANDS)},
+    **{f"age_{i}": f"andel {b}" for b, i in AGE_ROWS.items()},
     "edu_grunnskole": "andel grunnskole", "edu_vgs_grunnkurs": "andel vgs GK/VK1",
     "edu_vgs_fullfort": "andel fullført vgs", "edu_hoyere_kort": "andel høyere utd. inntil 4 år",
     "edu_hoyere_lang": "andel høyere utd. over 4 år", "edu_ukjent": "andel ukjent utdanning",
@@ -130,71 +117,44 @@ _UNITS = {"percent": ("prosent", SHARE_TOLERANCE), "years": ("år", AGE_TOLERANC
           "months": ("måneder", MONTHS_TOLERANCE), "count": ("antall", None)}
 
 
-def _correction_reasons() -> dict[tuple, str]:
-    """published.CORRECTIONS' reason per (table, row, column), 'Som over.' spelt out."""
-    out, last = {}, ""
-    for fix in published.CORRECTIONS.itertuples():
-        reason = str(fix.reason)
-        if reason.strip().lower().startswith("som over"):
-            reason = last
-        last = reason
-        out[(fix.table, fix.row, fix.column)] = reason
-    return out
-
-
 def characteristics(frame: pd.DataFrame) -> dict[str, float]:
-    """The Tabell 3.1 / Vedleggstabell 1 characteristics of a (sub)frame, by variable key,
-    computed by helpers.tables.composition (plus aap_any = 100 - 'Ikke AAP')."""
-    comp = tables.composition(frame.assign(_alle="alle"), "_alle", {"alle": "alle"},
-                              extra_rows=True)
-    out = {}
-    for row, value in zip(comp["row"], comp["value"]):
-        var = _variable(row)
-        if var is not None:
-            out[var] = float(value)
+    """The Tabell 3.1 / Vedleggstabell 1 characteristics of a (sub)frame, by variable key
+    (helpers.measures.composition, the numbers the book's tables show), plus
+    aap_any = 100 - aap_ikke_aap."""
+    comp = measures.composition(frame, extra_rows=True)
+    out = dict(zip(comp["variable"], comp["value"].astype(float)))
     out["aap_any"] = 100.0 - out["aap_ikke_aap"]
     return out
 
 
 # --------------------------------------------------------------------------------------
-# Statistics on the analysis frame that helpers.tables does not compute as a table cell
+# Statistics for the prose-fact and Tabell 4.1 targets (helpers.measures)
 # --------------------------------------------------------------------------------------
-
-def _pct(mask) -> float:
-    mask = np.asarray(mask, dtype=float)
-    return float(100.0 * mask.mean()) if len(mask) else np.nan
-
 
 def statistic(frame: pd.DataFrame, key: str) -> float:
     """One statistic of a (sub)frame for the prose-fact and Tabell 4.1 targets, in percent
-    (or months). The Tabell 2.1 / 3.1 / Vedleggstabell 1 cells come from helpers.tables."""
+    (or months), from helpers.measures."""
     if len(frame) == 0:
         return np.nan
+    aap = frame["aap_diagnosis"].astype(object).to_numpy()
     if key == "aap_any":
-        return _pct(frame["aap_diagnosis"].astype(object).to_numpy() != "ikke_aap")
+        return measures.share_percent(aap != "ikke_aap")
     if key.startswith("aap_"):
-        return _pct(frame["aap_diagnosis"].astype(object).to_numpy() == key[4:])
+        return measures.share_percent(aap == key[4:])
     if key == "na":
-        return _pct(frame["reduced_capacity"].to_numpy(dtype=bool))
+        return measures.share_percent(frame["reduced_capacity"].to_numpy(dtype=bool))
     if key == "job_at_entry":
-        return _pct(frame["job_at_entry"].to_numpy(dtype=bool))
+        return measures.share_percent(frame["job_at_entry"].to_numpy(dtype=bool))
     if key.startswith("job_"):  # job_12 / job_18 / job_24 among the observed
-        values = frame[key].dropna()
-        return _pct(values.to_numpy(dtype=bool))
-    if key.startswith("psych_of_aap"):
-        aap = frame["aap_diagnosis"].astype(object)
-        aap = aap[aap != "ikke_aap"]
-        return _pct(aap.to_numpy() == "psykisk")
+        return measures.job_share(frame, int(key[4:]))
+    if key == "psych_of_aap":
+        return measures.psychiatric_of_aap(frame)
     if key == "duration_first_year":
-        return float(frame["duration_first_year"].astype(float).mean())
-    if key.startswith("still_in_"):  # S(k): share still in the programme k months on
-        k = int(key[9:])
-        d = frame["duration"].to_numpy(dtype=float)
-        c = frame["duration_censored"].to_numpy(dtype=bool)
-        observed = ~c | (d > k)
-        return _pct(d[observed] > k)
+        return measures.mean_first_year_duration(frame)
+    if key.startswith("still_in_"):
+        return measures.still_in_programme(frame, int(key[9:]))
     if key.startswith("ended_by_"):
-        return 100.0 - statistic(frame, "still_in_" + key[9:])
+        return 100.0 - measures.still_in_programme(frame, int(key[9:]))
     raise KeyError(key)
 
 
@@ -229,13 +189,26 @@ class _Context:
         self.extract = extract
         self.year = _year(frame)
         self._history = None
-        self._tables: dict[str, pd.DataFrame] = {}
+        self._composition: dict[str, dict[str, float]] = {}
 
-    def table(self, name: str) -> pd.DataFrame:
-        """The helpers.tables table `name` (TABLE_FUNCTIONS) of the frame, unsuppressed."""
-        if name not in self._tables:
-            self._tables[name] = TABLE_FUNCTIONS[name](self.frame)
-        return self._tables[name]
+    def cell(self, table: str, row: str, column: str, unit: str) -> float:
+        """The value of a published table's cell (as printed: table, row, column, unit)
+        computed from the frame by helpers.measures, i.e. the cell the book shows."""
+        if table == "tabell_2_1":
+            sub = self.sel(PROGRAMMES[column])
+            ptype = PROVIDER_ROWS[row]
+            if ptype is None:
+                return float(len(sub)) if unit == "count" else (100.0 if len(sub) else np.nan)
+            counts = measures.provider_types(sub).set_index("provider_type")
+            return float(counts.loc[ptype, "persons" if unit == "count" else "percent"])
+        key = (table, column)
+        if key not in self._composition:
+            sub = self.sel(PROGRAMMES[column]) if table == "tabell_3_1" else \
+                self.sel("nytt", provider=V1_COLUMNS[column])
+            comp = measures.composition(sub, extra_rows=table == "vedlegg_1")
+            self._composition[key] = dict(zip(comp["variable"], comp["value"].astype(float)))
+        variable = "n" if row == "Totalt antall personer" else _variable(row)
+        return self._composition[key][variable]
 
     def sel(self, programme=None, provider=None, years=None, code=None) -> pd.DataFrame:
         f = self.frame
@@ -253,8 +226,7 @@ class _Context:
 
     def history_shares(self) -> dict | None:
         """{(programme, measure): percent} for measure in status_1:nedsatt,
-        status_1:annen, status_24:annen, programme_1:ingen, from helpers.spells'
-        monthly_history / programme_before_entry (the report's own code)."""
+        status_1:annen, status_24:annen, programme_1:ingen (history_shares)."""
         if self.extract is None:
             return None
         if self._history is None:
@@ -267,20 +239,20 @@ class _Context:
 
 
 def history_shares(frame: pd.DataFrame, extract) -> dict:
-    """Figur 3.5/3.6 shares by programme (see _Context.history_shares)."""
-    from helpers.spells import NO_PROGRAMME, build_grid, monthly_history, programme_before_entry
-
+    """Figur 3.5/3.6 shares by programme (see _Context.history_shares), from
+    helpers.measures.history_counts and helpers.spells.programme_before_entry: the numbers
+    the book's figures show, before small cells are hidden."""
     frame = frame[frame["programme"].isin(["gammelt", "nytt"]).to_numpy(dtype=bool)]
     out = {}
-    mh = monthly_history(build_grid(extract), frame, by="programme").set_index(
+    history = measures.history_counts(build_grid(extract), frame, by="programme").set_index(
         ["group", "measure", "relative_month"])["share"]
     before = programme_before_entry(extract, frame)
     for prog in ("gammelt", "nytt"):
-        out[(prog, "status_1:nedsatt")] = float(mh[(prog, "reduced_capacity", -1)])
-        out[(prog, "status_1:annen")] = float(mh[(prog, "other_registered", -1)])
-        out[(prog, "status_24:annen")] = float(mh[(prog, "other_registered", -24)])
+        out[(prog, "status_1:nedsatt")] = float(history[(prog, "reduced_capacity", -1)])
+        out[(prog, "status_1:annen")] = float(history[(prog, "other_registered", -1)])
+        out[(prog, "status_24:annen")] = float(history[(prog, "other_registered", -24)])
         mask = (frame["programme"] == prog).to_numpy(dtype=bool)
-        out[(prog, "programme_1:ingen")] = _pct(before[mask].to_numpy() == NO_PROGRAMME)
+        out[(prog, "programme_1:ingen")] = measures.share_percent(before[mask].isna().to_numpy())
     return out
 
 
@@ -291,13 +263,13 @@ _PSYCH_NOTE = ("Forutsetter at radene for psykiske og muskel-/skjelettlidelser i
 def _table_target(specs: list[_Target], cell: tuple, id: str, description: str, target: float,
                   tolerance: float, note: str = "", source: str | None = None) -> None:
     """A target that is one published cell (table, row, column, unit as printed); its
-    synthetic value is the same cell of the helpers.tables function for that table."""
+    synthetic value is that cell computed by helpers.measures (_Context.cell)."""
     name, row, column, unit = cell
     source = source or f"{TABLE_TITLES[name]} {row} ({column})"
     specs.append(_Target(
         id, description, source, target, _UNITS[unit][0],
         tolerance, calibrated=True, note=note, cell=cell,
-        compute=lambda c: tables.cell_value(c.table(name), row, column, unit)))
+        compute=lambda c: c.cell(name, row, column, unit)))
 
 
 def _specs(directory: Path | None = None) -> list[_Target]:
@@ -315,7 +287,9 @@ def _specs(directory: Path | None = None) -> list[_Target]:
         _table_target(specs, ("tabell_2_1", "Sum", column, "count"), f"t21_sum_{prog}_antall",
                       f"Antall tilganger, {prog} tiltak", total, 0.0, source="Tabell 2.1 Sum",
                       note="Eksakt per konstruksjon (populasjon = første tilgang 2013–2018).")
-        for ptype, row in tables.PROVIDER_LABELS.items():
+        for row, ptype in PROVIDER_ROWS.items():
+            if ptype is None:
+                continue
             _table_target(specs, ("tabell_2_1", row, column, "count"), f"t21_{ptype}_{prog}_antall",
                           f"Antall tilganger hos {ptype} leverandør, {prog} tiltak",
                           t21(row, column, "count"), round(total * SHARE_TOLERANCE / 100),
@@ -328,7 +302,7 @@ def _specs(directory: Path | None = None) -> list[_Target]:
 
     # Tabell 3.1 and Vedleggstabell 1: characteristics at entry, every printed row with a
     # variable key, targeted at its corrected value (published.CORRECTIONS).
-    reasons = _correction_reasons()
+    reasons = published.correction_reasons()
     for name, columns, label in (("tabell_3_1", PROGRAMMES, "t31"), ("vedlegg_1", V1_COLUMNS, "v1")):
         cells = published.published_values(name, corrected=True, directory=directory)
         for r in cells.itertuples():
@@ -469,31 +443,6 @@ def target_cells(directory: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "table", "row", "column", "unit"])
 
 
-def published_corrections(directory: str | Path | None = None) -> pd.DataFrame:
-    """Printed cells that the calibration targets at another value, and why: table, row,
-    column, printed, targeted, reason. The corrected values are published.CORRECTIONS (as
-    applied by published.published_values); added is the note that counts are targeted at
-    Tabell 2.1 rather than Vedleggstabell 1's N (COUNT_TARGETS, NOTES item 4)."""
-    d = Path(directory) if directory else published.PUBLISHED_DIR
-    reasons = _correction_reasons()
-    rows = []
-    for fix in published.CORRECTIONS.itertuples():
-        cells = published.published_values(fix.table, corrected=True, directory=d)
-        hit = cells[(cells["row"] == fix.row) & (cells["column"] == fix.column)]
-        if len(hit) != 1:
-            raise KeyError(f"published.CORRECTIONS: {fix.table} har ingen entydig celle "
-                           f"({fix.row!r}, {fix.column!r})")
-        rows.append((fix.table, fix.row, fix.column, float(hit["printed"].iloc[0]),
-                     float(hit["value"].iloc[0]), reasons[(fix.table, fix.row, fix.column)]))
-    for (name, row, column), (t_row, t_column, unit) in COUNT_TARGETS.items():
-        printed = published.published_cell(name, row, column, "count", directory=d)
-        targeted = published.published_cell("tabell_2_1", t_row, t_column, unit, directory=d)
-        rows.append((name, row, column, printed, targeted,
-                     f"N avviker fra Tabell 2.1 ({printed - targeted:+g}, NOTES punkt 4); "
-                     "antall kalibreres mot Tabell 2.1."))
-    return pd.DataFrame(rows, columns=["table", "row", "column", "printed", "targeted", "reason"])
-
-
 def calibration_table(frame: pd.DataFrame, extract=None, target_table: pd.DataFrame | None = None,
                       scale: float = 1.0) -> pd.DataFrame:
     """Target, synthetic value and difference (synthetic - target) for every target, from
@@ -563,48 +512,50 @@ def _round(v):
     return float(_fmt(v))
 
 
-def _format_value(v) -> str:
-    if isinstance(v, list):
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k}: {_fmt(x)}" for k, x in v.items()) + "}"
-    return _fmt(v)
+def _yaml():
+    """A round-trip YAML reader/writer that keeps the parameter file's comments, key order,
+    flow lists and indentation (ruamel.yaml)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _assign(node, key, value) -> None:
+    """node[key] = value, keeping the style of an existing list or mapping (flow lists stay
+    flow lists) by replacing its items in place."""
+    old = node[key]
+    if isinstance(value, list) and isinstance(old, list) and len(old) == len(value):
+        for i, v in enumerate(value):
+            old[i] = v
+    elif isinstance(value, dict) and isinstance(old, dict):
+        for k, v in value.items():
+            old[k] = v
+    else:
+        node[key] = value
 
 
 def update_parameter_text(text: str, updates: dict[tuple, object]) -> str:
-    """Rewrite the values of `updates` ({key path: value}) in a YAML text, keeping every
-    comment and all other lines byte for byte. A value is rewritten only where its key and
-    value share one line (block mappings; values scalars, flow lists or flow maps)."""
-    out, stack, done = [], [], set()
-    pattern = re.compile(r"^(\s*)([A-Za-z0-9_æøåÆØÅ]+):(\s*)(.*)$")
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\n")
-        m = pattern.match(body)
-        if not m or body.lstrip().startswith("#"):
-            out.append(line)
-            continue
-        indent, key, space, value = len(m.group(1)), m.group(2), m.group(3), m.group(4)
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        path = tuple(k for _, k in stack) + (key,)
-        if value.strip() == "" or value.strip().startswith("#"):
-            stack.append((indent, key))
-            out.append(line)
-            continue
-        if path in updates:
-            comment = ""
-            if " #" in value and not value.strip().startswith(("[", "{")):
-                value, comment = value.split(" #", 1)
-                comment = " #" + comment
-            newline = "\n" if line.endswith("\n") else ""
-            out.append(f"{m.group(1)}{key}:{space or ' '}{_format_value(updates[path])}{comment}{newline}")
-            done.add(path)
-        else:
-            out.append(line)
-    missing = set(updates) - done
-    if missing:
-        raise KeyError(f"not found in the parameter file: {sorted(missing)}")
-    return "".join(out)
+    """The YAML text with the values at `updates`' key paths replaced ({path: value}),
+    every comment and every other value kept as it was. Raises KeyError for a path the
+    text does not have."""
+    import io
+
+    yaml = _yaml()
+    data = yaml.load(text)
+    for path, value in updates.items():
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        if path[-1] not in node:
+            raise KeyError(f"not found in the parameter file: {path}")
+        _assign(node, path[-1], value)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
 
 
 def _get(params: dict, path: tuple):
@@ -651,11 +602,8 @@ def _fit_step(params: dict, ctx: _Context, tv: dict[str, float], damp: float = 1
     updates: dict[tuple, object] = {}
     f = ctx.frame
     # Provider types (Tabell 2.1 counts).
-    t21 = ctx.table("tabell_2_1")
     for column, prog in PROGRAMMES.items():
-        obs = [tables.cell_value(t21, tables.PROVIDER_LABELS[t], column, "count")
-               for t in PROVIDER_TYPES]
-        obs = [0.0 if not np.isfinite(o) else o for o in obs]
+        obs = measures.provider_types(ctx.sel(prog))["persons"].astype(float).tolist()
         tgt = [tv[f"t21_{t}_{prog}_antall"] for t in PROVIDER_TYPES]
         path = ("leverandortype", prog)
         updates[path] = _shift_vector(_get(params, path), obs, tgt, damp)
@@ -719,8 +667,6 @@ def _fit_step(params: dict, ctx: _Context, tv: dict[str, float], damp: float = 1
 
 
 def _evaluate(params: dict, scale: float, seed: int):
-    from helpers.spells import build_frame
-    from helpers.synth import extract_in_memory, generate
 
     tables, meta = generate(scale, seed, params)
     extract = extract_in_memory(tables, meta)
@@ -741,8 +687,6 @@ def calibrate(scale: float = 1.0, seed: int | None = None, iterations: int = 12,
     values back into the parameter file (comments kept) and returns the final
     calibration table (computed with exactly the written values).
     """
-    from helpers.synth import DEFAULT_SEED, PARAMETERS_FILE, load_parameters
-
     seed = DEFAULT_SEED if seed is None else seed
     path = Path(path or PARAMETERS_FILE)
     params = load_parameters(path)
@@ -770,20 +714,32 @@ def calibrate(scale: float = 1.0, seed: int | None = None, iterations: int = 12,
     if write and applied:
         text = path.read_text(encoding="utf-8")
         final = {p: _get(params, p) for p in applied}
-        atomic_write_text(path, update_parameter_text(text, final))
+        with atomic_path(path) as tmp:
+            tmp.write_text(update_parameter_text(text, final), encoding="utf-8")
     return table
 
 
 def cli(argv: list[str]) -> int:
     """`python -m helpers calibrate [--scale S] [--seed N] [--iterations K] [--dry-run]`:
-    fit synth_parameters.yaml to data/published and print the calibration table."""
+    fit synth_parameters.yaml to data/published and print the calibration table;
+    `python -m helpers calibrate --check EXTRACT [--scale S]`: only print the calibration
+    table of a synthetic extract already written."""
     parser = argparse.ArgumentParser(prog="python -m helpers calibrate", description=cli.__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--iterations", type=int, default=12)
     parser.add_argument("--damp", type=float, default=1.0)
     parser.add_argument("--dry-run", action="store_true", help="do not write the parameter file")
+    parser.add_argument("--check", metavar="EXTRACT", default=None,
+                        help="print the calibration table of this extract; fit nothing")
     args = parser.parse_args(argv)
-    table = calibrate(args.scale, args.seed, args.iterations, write=not args.dry_run, damp=args.damp)
+    if args.check:
+        from helpers.contract import load_extract
+
+        extract = load_extract(args.check)
+        table = calibration_table(build_frame(extract), extract, scale=args.scale)
+    else:
+        table = calibrate(args.scale, args.seed, args.iterations, write=not args.dry_run,
+                          damp=args.damp)
     print(format_table(table))
     return 0 if table.loc[table["calibrated"], "ok"].all() else 1

@@ -38,6 +38,28 @@ CORRECTIONS = pd.DataFrame(
 )
 
 
+# Counts compared with Tabell 2.1, not with Vedleggstabell 1's N (NOTES item 4): not a
+# corrected value (the printed N stays as printed), but a note on which published count the
+# report holds its own against. (table, row, column) as printed -> the Tabell 2.1 cell
+# (row, column, unit) used instead.
+COUNT_TARGETS = {
+    ("vedlegg_1", "Totalt antall personer", "Skjermede"): ("Skjermet", "Nytt", "count"),
+    ("vedlegg_1", "Totalt antall personer", "Kommersielle"): ("Kommersiell", "Nytt", "count"),
+}
+
+
+def correction_reasons() -> dict[tuple, str]:
+    """CORRECTIONS' reason per (table, row, column), with 'Som over.' spelt out."""
+    out, last = {}, ""
+    for fix in CORRECTIONS.itertuples():
+        reason = str(fix.reason)
+        if reason.strip().lower().startswith("som over"):
+            reason = last
+        last = reason
+        out[(fix.table, fix.row, fix.column)] = reason
+    return out
+
+
 @lru_cache(maxsize=None)
 def read_published(table: str, directory: Path = PUBLISHED_DIR) -> pd.DataFrame:
     """One published table as printed: table, section, row, column, value, stars, unit, flag.
@@ -99,3 +121,29 @@ def caption(table: str, directory: Path = PUBLISHED_DIR) -> str:
     manifest = pd.read_csv(Path(directory) / "tables_manifest.csv", dtype=str)
     text = manifest.loc[manifest["table"] == table, "caption_no"].iloc[0]
     return " ".join(text.replace("*", "").split())
+
+
+def published_corrections(directory: str | Path | None = None) -> pd.DataFrame:
+    """Printed cells the report compares with (and the synthetic generator targets at)
+    another value, and why: table, row, column, printed, targeted, reason. The corrected
+    values are CORRECTIONS (as applied by `published_values`); added is the note that
+    counts are compared with Tabell 2.1 rather than Vedleggstabell 1's N (COUNT_TARGETS,
+    NOTES item 4)."""
+    d = Path(directory) if directory else PUBLISHED_DIR
+    reasons = correction_reasons()
+    rows = []
+    for fix in CORRECTIONS.itertuples():
+        cells = published_values(fix.table, corrected=True, directory=d)
+        hit = cells[(cells["row"] == fix.row) & (cells["column"] == fix.column)]
+        if len(hit) != 1:
+            raise KeyError(f"published.CORRECTIONS: {fix.table} har ingen entydig celle "
+                           f"({fix.row!r}, {fix.column!r})")
+        rows.append((fix.table, fix.row, fix.column, float(hit["printed"].iloc[0]),
+                     float(hit["value"].iloc[0]), reasons[(fix.table, fix.row, fix.column)]))
+    for (name, row, column), (t_row, t_column, unit) in COUNT_TARGETS.items():
+        printed = published_cell(name, row, column, "count", directory=d)
+        targeted = published_cell("tabell_2_1", t_row, t_column, unit, directory=d)
+        rows.append((name, row, column, printed, targeted,
+                     f"N avviker fra Tabell 2.1 ({printed - targeted:+g}, NOTES punkt 4); "
+                     "antall sammenlignes med Tabell 2.1."))
+    return pd.DataFrame(rows, columns=["table", "row", "column", "printed", "targeted", "reason"])

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from helpers.contract import FOLLOW_UP_CODES, REDUCED_CAPACITY_GROUPS, Extract
-from helpers.disclosure import hidden_cells, share_mask
 
 FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR = 2013, 2018
 GAP_MONTHS = 6          # months in no follow-up programme that make the next month an entry
@@ -351,27 +350,14 @@ def cli(argv: list[str]) -> int:
     return 0
 
 
-# --- Histories before entry (Figur 3.5–3.7) ---------------------------------------------
+# --- Months around entry (Figur 3.5–3.7) ------------------------------------------------
 
-NAV_STATUS_LABELS = {
-    "reduced_capacity": "Nedsatt arbeidsevne",
-    "other_registered": "Annen NAV-bruker",
-    "not_registered": "Ikke registrert hos NAV",
-}
-
-# Programme the month before entry (Figur 3.6): categories in priority order, for a person
-# in several programmes that month.
-PROGRAMME_BEFORE_CATEGORIES = {
-    "ARBEIDSPRAKSIS": "Arbeidspraksis",
-    "AVKLARING": "Avklaring",
-    "LONNSTILSKUDD": "Lønnstilskudd",
-    "ANNEN_OPPFOLGING": "Andre oppfølgingstiltak",
-    "OPPLAERING": "Opplæring",
-    "ARBEIDSFORBEREDENDE": "Andre tiltak",
-    "TILRETTELAGT_ARBEID": "Andre tiltak",
-    "ANNET": "Andre tiltak",
-}
-NO_PROGRAMME = "Ikke i tiltak"
+# The programme the month before entry (Figur 3.6): for a person in several programmes
+# that month, the first of these codes wins.
+PROGRAMME_BEFORE_PRIORITY = (
+    "ARBEIDSPRAKSIS", "AVKLARING", "LONNSTILSKUDD", "ANNEN_OPPFOLGING", "OPPLAERING",
+    "ARBEIDSFORBEREDENDE", "TILRETTELAGT_ARBEID", "ANNET",
+)
 
 
 def _entrant_positions(grid: MonthGrid, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -385,61 +371,35 @@ def _entrant_positions(grid: MonthGrid, frame: pd.DataFrame) -> tuple[np.ndarray
     return rows, entry_month_number(frame) - grid.first_month
 
 
-def monthly_history(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
-                    months_before: int = HISTORY_MONTHS) -> pd.DataFrame:
-    """Shares (percent) of entrants in each NAV status and in job (strict), month by month
-    from `months_before` months before entry to the month before it, per group `by`.
+GRID_MEASURES = ("follow_up", "job_strict", "registered", "reduced_capacity")
 
-    Columns: group, relative_month (−24 … −1), measure, share, n. Aggregates only
-    (helpers.disclosure): the three NAV statuses of a group and month add up to n, so they
-    are one distribution (`hidden_cells`); job_strict is a share of n (`share_mask`).
-    Hidden shares are blank.
-    """
+
+def entrant_months(grid: MonthGrid, frame: pd.DataFrame, offsets) -> dict[str, np.ndarray]:
+    """Each entrant's status in the months `offsets` relative to the entry month (−1 = the
+    month before): {measure: boolean entrants × offsets matrix} for GRID_MEASURES.
+    Offsets must fall inside the grid (from 24 months before 2013 to uttrekksdato)."""
     rows, cols = _entrant_positions(grid, frame)
-    offsets = np.arange(-months_before, 0)
+    offsets = np.asarray(offsets, dtype=np.int64)
     take = cols[:, None] + offsets[None, :]
-    registered = grid.registered[rows[:, None], take]
-    reduced = grid.reduced_capacity[rows[:, None], take]
-    measures = {
-        "reduced_capacity": reduced,
-        "other_registered": registered & ~reduced,
-        "not_registered": ~registered,
-        "job_strict": grid.job_strict[rows[:, None], take],
-    }
-    statuses = list(NAV_STATUS_LABELS)
-    groups = frame[by].to_numpy()
-    out = []
-    for group in pd.unique(groups):
-        mask = groups == group
-        n = int(mask.sum())
-        persons = {name: matrix[mask].sum(axis=0) for name, matrix in measures.items()}
-        # Statuses stacked month by month within status; the month is the distribution.
-        stacked = np.concatenate([persons[name] for name in statuses])
-        hidden = dict(zip(statuses, np.split(
-            hidden_cells(stacked, n, np.tile(offsets, len(statuses))), len(statuses))))
-        hidden["job_strict"] = share_mask(persons["job_strict"], n)
-        for name in measures:
-            out.append(pd.DataFrame({
-                "group": group, "relative_month": offsets, "measure": name,
-                "share": np.where(hidden[name], np.nan, 100 * persons[name] / n),
-                "n": n,
-            }))
-    return pd.concat(out, ignore_index=True)
+    if take.size and (take.min() < 0 or take.max() >= grid.n_months):
+        raise ValueError("måneder utenfor månedsgitteret (før 24 måneder før 2013 eller etter "
+                         "uttrekksdatoen)")
+    return {name: getattr(grid, name)[rows[:, None], take] for name in GRID_MEASURES}
 
 
 def programme_before_entry(extract: Extract, frame: pd.DataFrame) -> pd.Series:
-    """For each entrant, the labour-market programme the month before entry (Figur 3.6
-    categories), or 'Ikke i tiltak'. Indexed like `frame`."""
+    """For each entrant, the `tiltakskode` of the labour-market programme (not a follow-up
+    programme) the month before entry, the first of PROGRAMME_BEFORE_PRIORITY when several;
+    None when in none. Indexed like `frame`."""
     tiltak = extract["tiltak"]
-    others = tiltak[tiltak["tiltakskode"].isin(list(PROGRAMME_BEFORE_CATEGORIES)).to_numpy(bool)]
+    others = tiltak[tiltak["tiltakskode"].isin(list(PROGRAMME_BEFORE_PRIORITY)).to_numpy(bool)]
     entries = pd.DataFrame({
         "person_id": frame["person_id"].to_numpy(),
         "month": entry_month_number(frame),
     })
     cov = _covering(others, entries, last_observed_month(extract), offset=-1)
-    priority = {code: i for i, code in enumerate(PROGRAMME_BEFORE_CATEGORIES)}
+    priority = {code: i for i, code in enumerate(PROGRAMME_BEFORE_PRIORITY)}
     cov = cov.assign(_p=cov["tiltakskode"].map(priority)).sort_values(["person_id", "_p"])
     first = cov.drop_duplicates("person_id")
-    label = dict(zip(first["person_id"], first["tiltakskode"].map(PROGRAMME_BEFORE_CATEGORIES)))
-    return pd.Series([label.get(p, NO_PROGRAMME) for p in frame["person_id"]],
-                     index=frame.index, dtype=object)
+    code = dict(zip(first["person_id"], first["tiltakskode"].astype(object)))
+    return pd.Series([code.get(p) for p in frame["person_id"]], index=frame.index, dtype=object)

@@ -886,7 +886,7 @@ def extract_in_memory(tables: dict[str, pd.DataFrame], meta: dict) -> Extract:
 
 def cli(argv: list[str]) -> int:
     """`python -m helpers synth OUTDIR [--scale S] [--seed N]`: write a synthetic extract
-    and print its calibration table (target, synthetic, difference)."""
+    (`python -m helpers calibrate --check OUTDIR` prints how well it meets its targets)."""
     from helpers.contract import write_extract
 
     parser = argparse.ArgumentParser(prog="python -m helpers synth", description=cli.__doc__)
@@ -895,7 +895,6 @@ def cli(argv: list[str]) -> int:
                         help="population size relative to the study (1 = 79 716 entrants)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--params", default=None, help="parameter file (default: synth_parameters.yaml)")
-    parser.add_argument("--no-table", action="store_true", help="do not print the calibration table")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     tables, meta = generate(args.scale, args.seed, load_parameters(args.params), progress=True)
@@ -903,12 +902,6 @@ def cli(argv: list[str]) -> int:
     rows = sum(len(t) for t in tables.values())
     print(f"Skrev syntetisk uttrekk til {args.outdir}: {len(tables['personer'])} personer, "
           f"{rows} rader ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
-    if not args.no_table:
-        from helpers.calibration import calibration_table, format_table
-        from helpers.spells import build_frame
-
-        extract = extract_in_memory(tables, meta)
-        del tables
-        table = calibration_table(build_frame(extract), extract, scale=args.scale)
-        print(format_table(table))
+    print(f"Kalibreringstabellen: python -m helpers calibrate --check {args.outdir}"
+          + (f" --scale {args.scale:g}" if args.scale != 1.0 else ""), file=sys.stderr)
     return 0

@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers import measures, spells
 from helpers.disclosure import MIN_CELL, distribution_mask, hidden_cells, is_small, share_mask
 from helpers.prose import data_source, number
-from helpers.spells import entry_month_number
 from helpers.published import SOURCE, published_values
+from helpers.spells import entry_month_number, programme_before_entry
 
 HIDDEN_MARK = ":"  # Statistics Norway's symbol for a value withheld to protect persons
 HIDDEN_NOTE = (f"{HIDDEN_MARK} Skjult for å beskytte personopplysninger: cellen bygger på færre "
@@ -57,20 +58,23 @@ LABELS_VEDLEGG_1 = {
 }
 
 
-def _share_rows(group: pd.DataFrame, section: str, rows) -> list[dict]:
-    """Percent of the group in each category: rows are (label, boolean Series)."""
-    n = len(group)
-    out = []
-    for label, mask in rows:
-        k = int(np.asarray(mask, dtype=bool).sum())
-        out.append({"section": section, "row": label, "unit": "percent",
-                    "value": 100 * k / n if n else np.nan, "numerator": k})
-    return out
+# Labels of the measures.composition variables, by block, in the published row order.
+_COMPOSITION_LABELS = {
+    "n": "Totalt antall personer", "female": "Kvinner (i %)", "age_mean": "Gjennomsnittsalder",
+    **{f"age_{i}": label for i, (label, _, _) in enumerate(AGE_GROUPS)},
+    **{f"edu_{code}": label for code, label in EDUCATION_ROWS},
+    **{f"aap_{code}": label for code, label in AAP_ROWS},
+    **{f"lg_{code}": label for code, label in COUNTRY_ROWS},
+    "months_job24": "Måneder i jobb før tiltaksstart", "job_at_entry": "Jobb ved tiltaksstart (%)",
+    "na": "Nedsatt arbeidsevne (i %)",
+}
+_KIND_UNITS = {"count": "count", "percent": "percent", "years": "years", "months": "months"}
 
 
 def composition(frame: pd.DataFrame, by: str, columns: dict[str, str],
                 sections: dict[str, str] = SECTIONS_3_1, extra_rows: bool = False) -> pd.DataFrame:
-    """Characteristics at entry (Tabell 3.1 / Vedleggstabell 1) for each group of `by`.
+    """Characteristics at entry (Tabell 3.1 / Vedleggstabell 1) for each group of `by`:
+    helpers.measures.composition with the published table's labels.
 
     `columns` maps values of `by` to column labels. With `extra_rows`, adds months in job in
     the 24 months before entry and job at entry (Vedleggstabell 1). Returns tidy rows:
@@ -80,33 +84,18 @@ def composition(frame: pd.DataFrame, by: str, columns: dict[str, str],
     """
     out = []
     for key, column in columns.items():
-        g = frame[frame[by] == key]
-        n = len(g)
-        age = g["age"].astype(float)
-        aap = g["aap_diagnosis"].replace({"ukjent": "annen"})
-        rows = [{"section": "", "row": "Totalt antall personer", "unit": "count",
-                 "value": float(n), "numerator": n}]
-        rows += _share_rows(g, "", [("Kvinner (i %)", g["female"])])
-        rows.append({"section": "", "row": "Gjennomsnittsalder", "unit": "years",
-                     "value": age.mean() if n else np.nan, "numerator": n})
-        rows += _share_rows(g, sections["age"],
-                            [(label, age.between(lo, hi)) for label, lo, hi in AGE_GROUPS])
-        rows += _share_rows(g, sections["education"],
-                            [(label, g["education"] == code) for code, label in EDUCATION_ROWS])
-        rows += _share_rows(g, sections["aap"],
-                            [(label, aap == code) for code, label in AAP_ROWS])
-        rows += _share_rows(g, sections["country"],
-                            [(label, g["landgruppe"] == code) for code, label in COUNTRY_ROWS])
-        if extra_rows:
-            rows.append({"section": "", "row": "Måneder i jobb før tiltaksstart",
-                         "unit": "months", "value": g["months_in_job_24"].mean() if n else np.nan,
-                         "numerator": n})
-            rows += _share_rows(g, "", [("Jobb ved tiltaksstart (%)", g["job_at_entry"])])
-        rows += _share_rows(g, "", [("Nedsatt arbeidsevne (i %)", g["reduced_capacity"])])
-        for row in rows:
-            row["column"] = column
-        out += rows
-    return pd.DataFrame(out)[["section", "row", "column", "unit", "value", "numerator"]]
+        measured = measures.composition(frame[(frame[by] == key).to_numpy(dtype=bool)],
+                                        extra_rows=extra_rows)
+        out.append(pd.DataFrame({
+            "section": [sections[b] if b else "" for b in measured["block"]],
+            "row": measured["variable"].map(_COMPOSITION_LABELS),
+            "column": column,
+            "unit": measured["kind"].map(_KIND_UNITS),
+            "value": measured["value"],
+            "numerator": measured["numerator"],
+        }))
+    return pd.concat(out, ignore_index=True)[["section", "row", "column", "unit", "value",
+                                              "numerator"]]
 
 
 def tabell_3_1(frame: pd.DataFrame) -> pd.DataFrame:
@@ -125,19 +114,18 @@ def vedlegg_1(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def tabell_2_1(frame: pd.DataFrame) -> pd.DataFrame:
-    """Tabell 2.1: entrants to the old and new programme by provider type, count and percent.
-    Not suppressed here: `suppress_small_cells` treats each column's provider types as a
-    distribution of its Sum."""
+    """Tabell 2.1: entrants to the old and new programme by provider type, count and percent
+    (helpers.measures.provider_types). Not suppressed here: `suppress_small_cells` treats
+    each column's provider types as a distribution of its Sum."""
     rows = []
     for programme, column in (("gammelt", "Gammelt"), ("nytt", "Nytt")):
-        g = frame[frame["programme"] == programme]
-        counts = g["provider_type"].value_counts()
-        for code, label in PROVIDER_LABELS.items():
-            k = int(counts.get(code, 0))
+        g = frame[(frame["programme"] == programme).to_numpy(dtype=bool)]
+        for r in measures.provider_types(g).itertuples():
+            label = PROVIDER_LABELS[r.provider_type]
             rows.append({"section": "", "row": label, "column": column, "unit": "count",
-                         "value": float(k), "numerator": k})
+                         "value": float(r.persons), "numerator": int(r.persons)})
             rows.append({"section": "", "row": label, "column": column, "unit": "percent",
-                         "value": 100 * k / len(g) if len(g) else np.nan, "numerator": k})
+                         "value": r.percent, "numerator": int(r.persons)})
         rows.append({"section": "", "row": "Sum", "column": column, "unit": "count",
                      "value": float(len(g)), "numerator": len(g)})
         rows.append({"section": "", "row": "Sum", "column": column, "unit": "percent",
@@ -376,8 +364,58 @@ def aap_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
     return tidy
 
 
+# --- Histories before entry (Figur 3.5–3.7) ---------------------------------------------
+
+NAV_STATUS_LABELS = {
+    "reduced_capacity": "Nedsatt arbeidsevne",
+    "other_registered": "Annen NAV-bruker",
+    "not_registered": "Ikke registrert hos NAV",
+}
+
+# Programme the month before entry (Figur 3.6): the category of each code
+# (helpers.spells.PROGRAMME_BEFORE_PRIORITY says which code wins for a person in several).
+PROGRAMME_BEFORE_CATEGORIES = {
+    "ARBEIDSPRAKSIS": "Arbeidspraksis",
+    "AVKLARING": "Avklaring",
+    "LONNSTILSKUDD": "Lønnstilskudd",
+    "ANNEN_OPPFOLGING": "Andre oppfølgingstiltak",
+    "OPPLAERING": "Opplæring",
+    "ARBEIDSFORBEREDENDE": "Andre tiltak",
+    "TILRETTELAGT_ARBEID": "Andre tiltak",
+    "ANNET": "Andre tiltak",
+}
+NO_PROGRAMME = "Ikke i tiltak"
+
+
+def monthly_history(grid, frame: pd.DataFrame, by: str = "programme",
+                    months_before: int = spells.HISTORY_MONTHS) -> pd.DataFrame:
+    """Figur 3.5 and 3.7: percent of entrants in each NAV status and in job (strict), month
+    by month before entry, per group `by` (helpers.measures.history_counts).
+
+    Columns: group, relative_month (−24 … −1), measure, share, n. The three NAV statuses
+    of a group and month add up to n, so they are one distribution (`hidden_cells`);
+    job_strict is a share of n (`share_mask`). Hidden shares are blank (NaN).
+    """
+    counts = measures.history_counts(grid, frame, by, months_before)
+    statuses = counts["measure"].isin(measures.NAV_STATUSES).to_numpy()
+    hidden = share_mask(counts["persons"], counts["n"])
+    keys = counts.loc[statuses, ["group", "relative_month"]]
+    hidden[statuses] = hidden_cells(counts.loc[statuses, "persons"], counts.loc[statuses, "n"],
+                                    keys)
+    counts["share"] = counts["share"].mask(hidden)
+    return counts[["group", "relative_month", "measure", "share", "n"]]
+
+
+def programme_before_labels(extract, frame: pd.DataFrame) -> pd.Series:
+    """Figur 3.6's category of each entrant's programme the month before entry
+    (helpers.spells.programme_before_entry), or 'Ikke i tiltak'. Indexed like `frame`."""
+    codes = programme_before_entry(extract, frame)
+    return codes.map(PROGRAMME_BEFORE_CATEGORIES).fillna(NO_PROGRAMME).astype(object)
+
+
 def programme_before_shares(frame: pd.DataFrame, before: pd.Series) -> pd.DataFrame:
-    """Figur 3.6: percent of entrants in each kind of programme the month before entry."""
+    """Figur 3.6: percent of entrants in each kind of programme the month before entry
+    (`before`: programme_before_labels)."""
     categories = list(dict.fromkeys(before))
     measures = {c: before == c for c in categories}
     tidy = _shares(frame, ["programme"], measures, distribution=True)

@@ -406,8 +406,8 @@ def reference_history(frame: pd.DataFrame, extract) -> pd.DataFrame:
     * programme_1: True when a tiltak spell whose code is not a follow-up code covers the
       month before the entry month.
     A spell covers month(fra_dato) .. month(til_dato), or .. month(uttrekksdato) when open
-    (DATA_CONTRACT.md). Cross-checks helpers.spells' monthly_history /
-    programme_before_entry, through helpers.calibration.history_shares.
+    (DATA_CONTRACT.md). Cross-checks helpers.measures.history_counts and
+    helpers.spells.programme_before_entry, through helpers.calibration.history_shares.
     """
     last_observed = month_of(pd.Timestamp(extract.meta["uttrekksdato"]).date())
     status = rows_by_person(extract["brukerstatus"])

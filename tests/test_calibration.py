@@ -79,7 +79,7 @@ def test_targets_are_read_not_typed(tmp_path):
 
 
 def test_published_corrections():
-    pc = cal.published_corrections()
+    pc = published.published_corrections()
     assert list(pc.columns) == ["table", "row", "column", "printed", "targeted", "reason"]
     row = pc[(pc["table"] == "tabell_3_1") & (pc["row"] == "AAP/psykiske lidelser")
              & (pc["column"] == "Gammelt")].iloc[0]
@@ -111,7 +111,7 @@ def test_corrected_targets_come_from_published_corrections(monkeypatch):
     assert tt.loc["t31_aap_psykisk_gammelt", "target"] == 40.0
     assert tt.loc["v1_age_4_kommersiell", "target"] == 31.2  # no correction: as printed
     assert tt.loc["v1_age_4_kommersiell", "note"] == ""
-    pc = cal.published_corrections()
+    pc = published.published_corrections()
     assert pc.loc[(pc["row"] == "AAP/psykiske lidelser") & (pc["column"] == "Gammelt"),
                   "targeted"].item() == 40.0
     assert not (pc["row"] == "50 eller eldre").any()
@@ -237,7 +237,7 @@ def test_default_extract_meets_the_published_shares():
 
 
 def test_history_shares_agree_with_the_reference(small):
-    """The history facts (helpers.spells' monthly_history / programme_before_entry, via
+    """The history facts (helpers.measures.history_counts / spells.programme_before_entry, via
     history_shares) agree with the slow reference code of tests/reference_frame.py."""
     from tests.reference_frame import reference_history
 

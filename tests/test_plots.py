@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from helpers import plots
-from helpers.spells import NAV_STATUS_LABELS
+from helpers.tables import NAV_STATUS_LABELS
 
 NBSP, THIN = "\u00a0", "\u202f"
 AAP_LABELS = ["Ikke AAP", "AAP/muskel- og skjelettlidelser", "AAP/psykiske lidelser",
@@ -241,7 +241,7 @@ def test_a_series_that_is_all_suppressed_is_left_out(keep):
 # --- Figur 3.5 and 3.7 -------------------------------------------------------------------
 
 def history_frame() -> pd.DataFrame:
-    """As spells.monthly_history returns it: programme codes, months −24 … −1."""
+    """As tables.monthly_history returns it: programme codes, months −24 … −1."""
     rows = []
     for group, base in (("gammelt", 70.0), ("nytt", 50.0)):
         for month in range(-24, 0):

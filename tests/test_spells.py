@@ -216,33 +216,6 @@ def test_first_entries_on_the_grid():
     assert grid.follow_up.shape == (1, (2020 - 2011 + 1) * 12)  # 2011-01 .. 2020-12
 
 
-def test_monthly_history_shares_by_programme():
-    # Ten old entrants in Jan 2014 (five of each kind, so no share rests on fewer than five).
-    # 'a' kind: reduced capacity from Jan 2013 (months −12…−1).
-    # 'b' kind: registered 'standard' from Jul 2013 (−6…−1), employed Jun 2012 – Dec 2013.
-    from helpers.spells import monthly_history
-
-    b = ExtractBuilder()
-    for i in range(5):
-        a_id, b_id = f"a{i}", f"b{i}"
-        b.person(a_id).person(b_id)
-        b.tiltak(a_id, "2014-01-05", "2014-03-31").tiltak(b_id, "2014-01-05", "2014-03-31")
-        b.status(a_id, "2013-01-01", None, gruppe="varig_tilpasset")
-        b.status(b_id, "2013-07-01", None, gruppe="standard")
-        b.jobb(b_id, "2012-06-01", "2013-12-31")
-    extract = b.build()
-    frame = build_frame(extract)
-    hist = monthly_history(build_grid(extract), frame).set_index(["measure", "relative_month"])
-    share = hist["share"]
-    assert share[("reduced_capacity", -24)] == 0 and share[("reduced_capacity", -13)] == 0
-    assert share[("reduced_capacity", -12)] == 50
-    assert share[("other_registered", -7)] == 0 and share[("other_registered", -6)] == 50
-    assert share[("not_registered", -24)] == 100 and share[("not_registered", -1)] == 0
-    assert share[("job_strict", -20)] == 0 and share[("job_strict", -19)] == 50
-    assert share[("job_strict", -1)] == 50
-    assert (hist["n"] == 10).all()
-
-
 def test_programme_before_entry_uses_priority_and_the_month_before():
     # Entry Jun 2014. 'x' has work practice and training in May -> work practice first.
     # 'y' had a wage subsidy in March only -> nothing the month before.
@@ -258,59 +231,12 @@ def test_programme_before_entry_uses_priority_and_the_month_before():
     extract = b.build()
     frame = build_frame(extract)
     before = dict(zip(frame["person_id"], programme_before_entry(extract, frame)))
-    assert before == {"x": "Arbeidspraksis", "y": "Ikke i tiltak", "z": "Avklaring"}
+    assert before == {"x": "ARBEIDSPRAKSIS", "y": None, "z": "AVKLARING"}
 
 
-def test_monthly_history_blanks_shares_resting_on_few_persons():
-    # Six new entrants; only one has reduced capacity the month before: 1 person, blanked.
-    # The statuses add up to 100 % of the printed n, so the other registered (5 of 6) are
-    # blanked too: 100 − 83,3 − 0 would give the one person back. Nobody is in a job and
-    # nobody is unregistered: those zeros are shown.
-    from helpers.spells import monthly_history
-
-    b = ExtractBuilder()
-    for i in range(6):
-        pid = f"p{i}"
-        b.person(pid).tiltak(pid, "2017-03-01", "2017-05-31")
-        b.status(pid, "2016-01-01", None, gruppe="varig_tilpasset" if i == 0 else "standard")
-    extract = b.build()
-    hist = monthly_history(build_grid(extract), build_frame(extract))
-    h = hist.set_index(["measure", "relative_month"])["share"]
-    assert np.isnan(h[("reduced_capacity", -1)])
-    assert np.isnan(h[("other_registered", -1)])
-    assert h[("not_registered", -1)] == 0
-    assert h[("job_strict", -1)] == 0
-    # 24 months before, nobody is registered yet: 0 / 0 / 100 %, nothing hidden.
-    assert h[("not_registered", -24)] == 100 and h[("reduced_capacity", -24)] == 0
-
-
-def test_monthly_history_statuses_cannot_be_recovered_from_100_percent():
-    # Twelve entrants in March 2017, the month before: 1 reduced capacity, 5 other
-    # registered, 6 not registered. The 1 is hidden, so the smallest other status (5) is
-    # hidden too: 100 − 50 leaves only the two together. 10 of 12 in a job: 100 − 83,3 %
-    # would show the 2 without one, so job_strict is hidden (complement rule).
-    from helpers.spells import monthly_history
-
-    b = ExtractBuilder()
-    for i in range(12):
-        pid = f"p{i}"
-        b.person(pid).tiltak(pid, "2017-03-01", "2017-05-31")
-        if i < 6:
-            b.status(pid, "2016-01-01", None, gruppe="varig_tilpasset" if i == 0 else "standard")
-        if i < 10:
-            b.jobb(pid, "2016-06-01", "2017-02-28")
-    extract = b.build()
-    hist = monthly_history(build_grid(extract), build_frame(extract))
-    h = hist.set_index(["measure", "relative_month"])["share"]
-    assert np.isnan(h[("reduced_capacity", -1)]) and np.isnan(h[("other_registered", -1)])
-    assert h[("not_registered", -1)] == 50
-    assert np.isnan(h[("job_strict", -1)])
-    assert h[("job_strict", -12)] == 0
-
-
-def test_monthly_history_rejects_persons_missing_from_the_grid():
+def test_entrant_months_rejects_persons_missing_from_the_grid():
     # Two frame rows whose person is not in the grid: an error naming how many, not who.
-    from helpers.spells import monthly_history
+    from helpers.spells import entrant_months
 
     b = ExtractBuilder()
     for i in range(6):
@@ -319,53 +245,8 @@ def test_monthly_history_rejects_persons_missing_from_the_grid():
     frame = build_frame(extract)
     frame.loc[[1, 4], "person_id"] = ["secret-a", "secret-b"]
     with pytest.raises(ValueError, match="^2 av 6 person_id") as error:
-        monthly_history(build_grid(extract), frame)
+        entrant_months(build_grid(extract), frame, [-1])
     assert "secret" not in str(error.value)
-
-
-@pytest.mark.parametrize("seed", range(10))
-def test_property_monthly_history_statuses_are_not_recoverable(seed):
-    # A random grid and frame: in every group and month whose n is shown, no hidden status
-    # is n minus the visible others, and every shown share passes the complement rule.
-    from helpers.disclosure import is_small
-    from helpers.spells import MonthGrid, monthly_history
-
-    rng = np.random.default_rng(seed)
-    n_persons, first = int(rng.integers(10, 60)), 2011 * 12
-    registered = rng.random((n_persons, 48)) < rng.uniform(0.5, 0.99)
-    grid = MonthGrid(
-        persons=pd.Index([f"p{i}" for i in range(n_persons)]), first_month=first,
-        last_month=first + 47, follow_up=np.zeros((n_persons, 48), bool),
-        job_strict=rng.random((n_persons, 48)) < rng.uniform(0.01, 0.3),
-        registered=registered,
-        reduced_capacity=registered & (rng.random((n_persons, 48)) < rng.uniform(0.05, 0.95)))
-    frame = pd.DataFrame({"person_id": grid.persons[rng.permutation(n_persons)],
-                          "entry_month": "2013-06",
-                          "programme": rng.choice(["gammelt", "nytt"], n_persons, p=[0.8, 0.2])})
-    hist = monthly_history(grid, frame)
-    rows = frame.set_index("person_id").index
-    positions = grid.persons.get_indexer(rows)
-    for (group, month), g in hist.groupby(["group", "relative_month"]):
-        n = g["n"].iloc[0]
-        if n < 5:
-            assert g["share"].isna().all()
-            continue
-        members = positions[(frame["programme"] == group).to_numpy()]
-        col = 2013 * 12 + 5 + month - first
-        reg = grid.registered[members, col]
-        red = grid.reduced_capacity[members, col]
-        persons = {"reduced_capacity": red.sum(), "other_registered": (reg & ~red).sum(),
-                   "not_registered": (~reg).sum(), "job_strict": grid.job_strict[members, col].sum()}
-        share = g.set_index("measure")["share"]
-        statuses = ["reduced_capacity", "other_registered", "not_registered"]
-        hidden = [s for s in statuses if np.isnan(share[s])]
-        visible = sum(persons[s] for s in statuses if s not in hidden)
-        for s in hidden:
-            assert persons[s] == 0 or n - visible != persons[s]
-        for s, k in persons.items():
-            if not np.isnan(share[s]):
-                assert not is_small(k) and not is_small(n - k)
-                assert share[s] == pytest.approx(100 * k / n)
 
 
 def test_frame_command_keeps_earlier_output_when_the_extract_is_malformed(tmp_path):

@@ -24,7 +24,7 @@ def _hashes(folder):
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth") / "uttrekk"
-    assert synth.cli([str(out), "--scale", str(SMALL), "--no-table"]) == 0
+    assert synth.cli([str(out), "--scale", str(SMALL)]) == 0
     return out
 
 
@@ -38,7 +38,7 @@ def medium():
 
 def test_same_seed_gives_identical_bytes(written, tmp_path):
     again = tmp_path / "igjen"
-    assert synth.cli([str(again), "--scale", str(SMALL), "--no-table"]) == 0
+    assert synth.cli([str(again), "--scale", str(SMALL)]) == 0
     first, second = _hashes(written), _hashes(again)
     expected = {f"{n}.parquet" for n, t in TABLES.items() if n not in OPTIONAL_LATER} | {"uttrekk.json"}
     assert set(first) == expected

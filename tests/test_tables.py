@@ -5,6 +5,8 @@ import pytest
 
 from helpers import tables
 from helpers.disclosure import is_small
+from helpers.spells import build_frame, build_grid
+from tests.builders import ExtractBuilder
 
 
 def small_frame() -> pd.DataFrame:
@@ -375,9 +377,147 @@ def test_tabell_2_1_gt_labels_count_and_percent_columns():
 
 
 def test_corrections_gt_shows_printed_and_used_values():
-    from helpers.calibration import published_corrections
+    from helpers.published import published_corrections
 
     html = tables.corrections_gt(published_corrections()).as_raw_html()
     assert "Trykt" in html and "Brukt" in html
     assert "31,2" in html and "25,6" in html  # Vedleggstabell 1, Kommersielle 50+
     assert "14\u202f436" in html              # Vedleggstabell 1 N, NOTES item 4
+
+
+# --- Histories before entry (Figur 3.5–3.7) ---------------------------------------------
+
+def test_monthly_history_shares_by_programme():
+    # Ten old entrants in Jan 2014 (five of each kind, so no share rests on fewer than five).
+    # 'a' kind: reduced capacity from Jan 2013 (months −12…−1).
+    # 'b' kind: registered 'standard' from Jul 2013 (−6…−1), employed Jun 2012 – Dec 2013.
+    from helpers.tables import monthly_history
+
+    b = ExtractBuilder()
+    for i in range(5):
+        a_id, b_id = f"a{i}", f"b{i}"
+        b.person(a_id).person(b_id)
+        b.tiltak(a_id, "2014-01-05", "2014-03-31").tiltak(b_id, "2014-01-05", "2014-03-31")
+        b.status(a_id, "2013-01-01", None, gruppe="varig_tilpasset")
+        b.status(b_id, "2013-07-01", None, gruppe="standard")
+        b.jobb(b_id, "2012-06-01", "2013-12-31")
+    extract = b.build()
+    frame = build_frame(extract)
+    hist = monthly_history(build_grid(extract), frame).set_index(["measure", "relative_month"])
+    share = hist["share"]
+    assert share[("reduced_capacity", -24)] == 0 and share[("reduced_capacity", -13)] == 0
+    assert share[("reduced_capacity", -12)] == 50
+    assert share[("other_registered", -7)] == 0 and share[("other_registered", -6)] == 50
+    assert share[("not_registered", -24)] == 100 and share[("not_registered", -1)] == 0
+    assert share[("job_strict", -20)] == 0 and share[("job_strict", -19)] == 50
+    assert share[("job_strict", -1)] == 50
+    assert (hist["n"] == 10).all()
+
+
+def test_monthly_history_blanks_shares_resting_on_few_persons():
+    # Six new entrants; only one has reduced capacity the month before: 1 person, blanked.
+    # The statuses add up to 100 % of the printed n, so the other registered (5 of 6) are
+    # blanked too: 100 − 83,3 − 0 would give the one person back. Nobody is in a job and
+    # nobody is unregistered: those zeros are shown.
+    from helpers.tables import monthly_history
+
+    b = ExtractBuilder()
+    for i in range(6):
+        pid = f"p{i}"
+        b.person(pid).tiltak(pid, "2017-03-01", "2017-05-31")
+        b.status(pid, "2016-01-01", None, gruppe="varig_tilpasset" if i == 0 else "standard")
+    extract = b.build()
+    hist = monthly_history(build_grid(extract), build_frame(extract))
+    h = hist.set_index(["measure", "relative_month"])["share"]
+    assert np.isnan(h[("reduced_capacity", -1)])
+    assert np.isnan(h[("other_registered", -1)])
+    assert h[("not_registered", -1)] == 0
+    assert h[("job_strict", -1)] == 0
+    # 24 months before, nobody is registered yet: 0 / 0 / 100 %, nothing hidden.
+    assert h[("not_registered", -24)] == 100 and h[("reduced_capacity", -24)] == 0
+
+
+def test_monthly_history_statuses_cannot_be_recovered_from_100_percent():
+    # Twelve entrants in March 2017, the month before: 1 reduced capacity, 5 other
+    # registered, 6 not registered. The 1 is hidden, so the smallest other status (5) is
+    # hidden too: 100 − 50 leaves only the two together. 10 of 12 in a job: 100 − 83,3 %
+    # would show the 2 without one, so job_strict is hidden (complement rule).
+    from helpers.tables import monthly_history
+
+    b = ExtractBuilder()
+    for i in range(12):
+        pid = f"p{i}"
+        b.person(pid).tiltak(pid, "2017-03-01", "2017-05-31")
+        if i < 6:
+            b.status(pid, "2016-01-01", None, gruppe="varig_tilpasset" if i == 0 else "standard")
+        if i < 10:
+            b.jobb(pid, "2016-06-01", "2017-02-28")
+    extract = b.build()
+    hist = monthly_history(build_grid(extract), build_frame(extract))
+    h = hist.set_index(["measure", "relative_month"])["share"]
+    assert np.isnan(h[("reduced_capacity", -1)]) and np.isnan(h[("other_registered", -1)])
+    assert h[("not_registered", -1)] == 50
+    assert np.isnan(h[("job_strict", -1)])
+    assert h[("job_strict", -12)] == 0
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_property_monthly_history_statuses_are_not_recoverable(seed):
+    # A random grid and frame: in every group and month whose n is shown, no hidden status
+    # is n minus the visible others, and every shown share passes the complement rule.
+    from helpers.spells import MonthGrid
+    from helpers.tables import monthly_history
+
+    rng = np.random.default_rng(seed)
+    n_persons, first = int(rng.integers(10, 60)), 2011 * 12
+    registered = rng.random((n_persons, 48)) < rng.uniform(0.5, 0.99)
+    grid = MonthGrid(
+        persons=pd.Index([f"p{i}" for i in range(n_persons)]), first_month=first,
+        last_month=first + 47, follow_up=np.zeros((n_persons, 48), bool),
+        job_strict=rng.random((n_persons, 48)) < rng.uniform(0.01, 0.3),
+        registered=registered,
+        reduced_capacity=registered & (rng.random((n_persons, 48)) < rng.uniform(0.05, 0.95)))
+    frame = pd.DataFrame({"person_id": grid.persons[rng.permutation(n_persons)],
+                          "entry_month": "2013-06",
+                          "programme": rng.choice(["gammelt", "nytt"], n_persons, p=[0.8, 0.2])})
+    hist = monthly_history(grid, frame)
+    rows = frame.set_index("person_id").index
+    positions = grid.persons.get_indexer(rows)
+    for (group, month), g in hist.groupby(["group", "relative_month"]):
+        n = g["n"].iloc[0]
+        if n < 5:
+            assert g["share"].isna().all()
+            continue
+        members = positions[(frame["programme"] == group).to_numpy()]
+        col = 2013 * 12 + 5 + month - first
+        reg = grid.registered[members, col]
+        red = grid.reduced_capacity[members, col]
+        persons = {"reduced_capacity": red.sum(), "other_registered": (reg & ~red).sum(),
+                   "not_registered": (~reg).sum(), "job_strict": grid.job_strict[members, col].sum()}
+        share = g.set_index("measure")["share"]
+        statuses = ["reduced_capacity", "other_registered", "not_registered"]
+        hidden = [s for s in statuses if np.isnan(share[s])]
+        visible = sum(persons[s] for s in statuses if s not in hidden)
+        for s in hidden:
+            assert persons[s] == 0 or n - visible != persons[s]
+        for s, k in persons.items():
+            if not np.isnan(share[s]):
+                assert not is_small(k) and not is_small(n - k)
+                assert share[s] == pytest.approx(100 * k / n)
+
+
+def test_programme_before_labels_group_codes_into_figure_categories():
+    # Entry Jun 2014: 'x' in work practice and training in May (work practice wins),
+    # 'y' in nothing, 'z' in a sheltered-work programme (Figur 3.6: 'Andre tiltak').
+    from helpers.tables import programme_before_labels
+
+    b = ExtractBuilder().person("x").person("y").person("z")
+    for pid in "xyz":
+        b.tiltak(pid, "2014-06-02", "2014-08-31")
+    b.tiltak("x", "2014-05-01", "2014-05-31", kode="OPPLAERING", leverandor=None)
+    b.tiltak("x", "2014-04-01", "2014-05-10", kode="ARBEIDSPRAKSIS", leverandor=None)
+    b.tiltak("z", "2014-05-20", "2014-06-10", kode="TILRETTELAGT_ARBEID", leverandor=None)
+    extract = b.build()
+    frame = build_frame(extract)
+    labels = dict(zip(frame["person_id"], programme_before_labels(extract, frame)))
+    assert labels == {"x": "Arbeidspraksis", "y": "Ikke i tiltak", "z": "Andre tiltak"}
