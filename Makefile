@@ -11,22 +11,28 @@ EXTRACT ?= $(SYNTHETIC)
 BUILD ?= _build
 OUT ?= _book
 
-.PHONY: report test install lock extract synthetic unit notebooks quarto benchmark clean
+.PHONY: report test install lock extract synthetic lint unit notebooks quarto benchmark clean
 
 report: $(INSTALLED) extract
 	$(BIN)/python -m helpers book --extract "$(EXTRACT)" --build "$(BUILD)" --out "$(OUT)"
 
-test: unit notebooks
+test: lint unit notebooks
+
+# ruff on the code, the tests and the notebooks; import-linter on the flow of imports
+# (pyproject.toml: [tool.ruff], [tool.importlinter]).
+lint: $(INSTALLED)
+	$(BIN)/ruff check helpers tests benchmarks report
+	$(BIN)/lint-imports --no-cache
 
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest tests -q
 
 # Execute the chapters on the synthetic extract, then let nbval re-run them and compare.
 notebooks: $(INSTALLED) synthetic
-	$(BIN)/python -m helpers book --extract "$(SYNTHETIC)" --build "$(BUILD)/nbval" --execute-only
+	$(BIN)/python -m helpers book --extract "$(SYNTHETIC)" --build "$(BUILD)" --execute-only
 	$(BIN)/python -m pytest --nbval -q -p no:cacheprovider \
 	  --nbval-sanitize-with report/nbval_sanitize.cfg \
-	  $$(find "$(BUILD)/nbval/report" -name '*.ipynb' | sort)
+	  $$(find "$(BUILD)/book/report" -name '*.ipynb' | sort)
 
 # Render with Quarto where it is installed (1.9 or newer).
 quarto: $(INSTALLED) extract

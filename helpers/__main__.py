@@ -13,7 +13,7 @@ COMMANDS = {
     "calibrate": ("helpers.calibration", "fit the synthetic generator's parameters to data/published"),
     "validate": ("helpers.contract", "check an extract against DATA_CONTRACT.md"),
     "frame": ("helpers.spells", "build the analysis frame (one row per entrant) from an extract"),
-    "book": ("helpers.book", "execute the chapter notebooks and render the book"),
+    "book": ("helpers.build", "execute the chapter notebooks and render the book"),
 }
 
 
@@ -25,11 +25,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<10} {text}")
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
     from helpers.contract import ContractError
+    from helpers.files import OutputError
 
     module = importlib.import_module(COMMANDS[argv[0]][0])
     try:
         return int(module.cli(argv[1:]) or 0)
-    except ContractError as error:  # a malformed extract: the message says what and where
+    except (ContractError, OutputError) as error:  # bad input or output path: says what and where
         print(error, file=sys.stderr)
         return 1
 

@@ -27,9 +27,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,13 @@ from helpers import measures, published
 from helpers.contract import PROVIDER_TYPES
 from helpers.files import atomic_path
 from helpers.spells import build_frame, build_grid, entry_month_number, programme_before_entry
-from helpers.synth import DEFAULT_SEED, PARAMETERS_FILE, extract_in_memory, generate, load_parameters
+from helpers.synth import (
+    DEFAULT_SEED,
+    PARAMETERS_FILE,
+    extract_in_memory,
+    generate,
+    load_parameters,
+)
 
 PROGRAMMES = {"Gammelt": "gammelt", "Nytt": "nytt"}
 V1_COLUMNS = {"Skjermede": "skjermet", "Kommersielle": "kommersiell"}
@@ -184,9 +190,10 @@ class _Target:
 class _Context:
     """The frame and extract a calibration table is computed from, with cached parts."""
 
-    def __init__(self, frame: pd.DataFrame, extract=None):
+    def __init__(self, frame: pd.DataFrame, extract=None, grid=None):
         self.frame = frame
         self.extract = extract
+        self.grid = grid
         self.year = _year(frame)
         self._history = None
         self._composition: dict[str, dict[str, float]] = {}
@@ -230,7 +237,7 @@ class _Context:
         if self.extract is None:
             return None
         if self._history is None:
-            self._history = history_shares(self.frame, self.extract)
+            self._history = history_shares(self.frame, self.extract, self.grid)
         return self._history
 
     def history_share(self, programme: str, measure: str) -> float:
@@ -238,13 +245,14 @@ class _Context:
         return np.nan if shares is None else shares.get((programme, measure), np.nan)
 
 
-def history_shares(frame: pd.DataFrame, extract) -> dict:
+def history_shares(frame: pd.DataFrame, extract, grid=None) -> dict:
     """Figur 3.5/3.6 shares by programme (see _Context.history_shares), from
     helpers.measures.history_counts and helpers.spells.programme_before_entry: the numbers
     the book's figures show, before small cells are hidden."""
     frame = frame[frame["programme"].isin(["gammelt", "nytt"]).to_numpy(dtype=bool)]
     out = {}
-    history = measures.history_counts(build_grid(extract), frame, by="programme").set_index(
+    grid = build_grid(extract) if grid is None else grid
+    history = measures.history_counts(grid, frame, by="programme").set_index(
         ["group", "measure", "relative_month"])["share"]
     before = programme_before_entry(extract, frame)
     for prog in ("gammelt", "nytt"):
@@ -444,21 +452,22 @@ def target_cells(directory: str | Path | None = None) -> pd.DataFrame:
 
 
 def calibration_table(frame: pd.DataFrame, extract=None, target_table: pd.DataFrame | None = None,
-                      scale: float = 1.0) -> pd.DataFrame:
+                      scale: float = 1.0, grid=None) -> pd.DataFrame:
     """Target, synthetic value and difference (synthetic - target) for every target, from
     the analysis frame (and the extract, for the history facts; without it those are NaN).
     The synthetic value of a Tabell 2.1 / 3.1 / Vedleggstabell 1 target is exactly the
     helpers.tables cell (tabell_2_1 / tabell_3_1 / vedlegg_1, not suppressed).
     `ok` says whether the synthetic value meets the target: |difference| <= tolerance for
     kind 'lik', synthetic <= target for 'under', >= target for 'over'. `scale`: the
-    synthetic extract's scale; count targets (unit 'antall') are round(scale * count)."""
+    synthetic extract's scale; count targets (unit 'antall') are round(scale * count).
+    `grid`: the extract's month grid, if already built."""
     specs = {s.id: s for s in _specs()}
     table = targets() if target_table is None else target_table.copy()
     if scale != 1.0:
         counts = table["unit"] == "antall"
         table.loc[counts, "target"] = np.round(table.loc[counts, "target"] * scale)
         table.loc[counts, "tolerance"] = np.round(table.loc[counts, "tolerance"] * scale)
-    ctx = _Context(frame, extract)
+    ctx = _Context(frame, extract, grid)
     synthetic = []
     for tid in table["id"]:
         spec = specs.get(tid)
@@ -598,11 +607,11 @@ def _shift_vector(p, observed, target, damp=1.0):
 
 def _fit_step(params: dict, ctx: _Context, tv: dict[str, float], damp: float = 1.0) -> dict:
     """One fitting step: returns {path: new value} for every calibrated parameter. The
-    observed values are helpers.tables' (tabell_2_1; composition via `characteristics`)."""
+    observed values are helpers.measures' (provider types; composition via `characteristics`)."""
     updates: dict[tuple, object] = {}
     f = ctx.frame
     # Provider types (Tabell 2.1 counts).
-    for column, prog in PROGRAMMES.items():
+    for prog in PROGRAMMES.values():
         obs = measures.provider_types(ctx.sel(prog))["persons"].astype(float).tolist()
         tgt = [tv[f"t21_{t}_{prog}_antall"] for t in PROVIDER_TYPES]
         path = ("leverandortype", prog)
@@ -620,7 +629,7 @@ def _fit_step(params: dict, ctx: _Context, tv: dict[str, float], damp: float = 1
         base = ("grupper", group)
         o = characteristics(sub)
 
-        def t(var):
+        def t(var, prefix=prefix, key=key):
             return tv[f"{prefix}_{var}_{key}"]
 
         updates[base + ("kvinne",)] = _shift_binary(g["kvinne"], o["female"], t("female"), damp)

@@ -710,7 +710,7 @@ def write_extract(outdir: str | Path, tables: Mapping[str, pd.DataFrame] | Extra
         if problems:
             raise ContractError(outdir, problems)
         tables = {**tables, **coerced}
-    with atomic_path(outdir) as tmp:
+    with atomic_path(outdir, "dir", marker="extract") as tmp:
         tmp.mkdir()
         for name in sorted(tables):
             pq.write_table(_to_arrow(TABLES.get(name), tables[name]), tmp / f"{name}.parquet",

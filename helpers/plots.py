@@ -28,9 +28,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from helpers.prose import number
-from helpers.tables import (AAP_ROWS, CHARACTERISTICS_BY_YEAR, NAV_STATUS_LABELS, NO_PROGRAMME,
-                            PROGRAMME_BEFORE_CATEGORIES, PROGRAMME_DETAIL_LABELS,
-                            PROGRAMME_LABELS, PROVIDER_LABELS)
+from helpers.tables import (
+    AAP_ROWS,
+    CHARACTERISTICS_BY_YEAR,
+    NAV_STATUS_LABELS,
+    NO_PROGRAMME,
+    PROGRAMME_BEFORE_CATEGORIES,
+    PROGRAMME_DETAIL_LABELS,
+    PROGRAMME_LABELS,
+    PROVIDER_LABELS,
+)
 
 FIGSIZE = (7.0, 4.0)   # inches
 DPI = 150

@@ -10,6 +10,7 @@ has no one in it, NaN means the value is hidden by the small-cell rule
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -19,6 +20,17 @@ SAME_WITHIN_PP = 1.0  # differences under one percentage point are called "om la
 NO_ONE = "ingen i gruppen"
 HIDDEN = f"skjult (færre enn {MIN_CELL} personer)"
 MINUS = "\u2212"
+MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august",
+          "september", "oktober", "november", "desember")
+
+
+def norwegian_date(value) -> str:
+    """'2020-12-31' -> '31. desember 2020' (input returned unchanged if not a date)."""
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", str(value or ""))
+    if not match:
+        return str(value or "")
+    year, month, day = (int(g) for g in match.groups())
+    return f"{day}. {MONTHS[month - 1]} {year}"
 
 
 def _reason(value) -> str | None:

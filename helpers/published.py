@@ -6,7 +6,7 @@ synthetic generator targets), and why; the book prints that list beside the tabl
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -60,7 +60,7 @@ def correction_reasons() -> dict[tuple, str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_published(table: str, directory: Path = PUBLISHED_DIR) -> pd.DataFrame:
     """One published table as printed: table, section, row, column, value, stars, unit, flag.
     Blank printed cells (no value, no flag) are dropped."""

@@ -334,18 +334,41 @@ def build_frame(extract: Extract, grid: MonthGrid | None = None) -> pd.DataFrame
     return frame[FRAME_COLUMNS].sort_values("person_id", kind="stable").reset_index(drop=True)
 
 
+FRAME_FILE_TAG = (b"helpers", b"analysis-frame")  # Parquet metadata of a frame file we wrote
+
+
+def is_frame_file(path) -> bool:
+    """Whether `path` is an analysis-frame Parquet file written by `cli` (so it may be replaced)."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception:  # not Parquet at all
+        return False
+    return metadata.get(FRAME_FILE_TAG[0]) == FRAME_FILE_TAG[1]
+
+
 def cli(argv: list[str]) -> int:
-    """`python -m helpers frame EXTRACT_DIR OUT.parquet`: write the analysis frame."""
+    """`python -m helpers frame EXTRACT_DIR OUT.parquet`: write the analysis frame. OUT must
+    be a file name: an existing folder, or a file that is not a frame written by this command,
+    is never replaced."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from helpers.contract import load_extract
-    from helpers.files import atomic_path
+    from helpers.files import atomic_path, check_output
 
     parser = argparse.ArgumentParser(prog="python -m helpers frame", description=cli.__doc__)
     parser.add_argument("extract_dir")
     parser.add_argument("out")
     args = parser.parse_args(argv)
+    check_output(args.out, "file", is_frame_file)  # refuse before the work, not after
     frame = build_frame(load_extract(args.extract_dir))
-    with atomic_path(args.out) as tmp:
-        frame.to_parquet(tmp, index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           FRAME_FILE_TAG[0]: FRAME_FILE_TAG[1]})
+    with atomic_path(args.out, "file", is_frame_file) as tmp:
+        pq.write_table(table, tmp)
     print(f"Analyserammen: {len(frame)} tilganger skrevet til {args.out}")
     return 0
 

@@ -54,7 +54,13 @@ import pandas as pd
 import yaml
 
 from helpers.contract import (
-    DATE_DTYPE, EDUCATION_LEVELS, INNSATSGRUPPER, INT_DTYPE, PROGRAMME_CODES, PROVIDER_TYPES, STRING_DTYPE,
+    DATE_DTYPE,
+    EDUCATION_LEVELS,
+    INNSATSGRUPPER,
+    INT_DTYPE,
+    PROGRAMME_CODES,
+    PROVIDER_TYPES,
+    STRING_DTYPE,
     Extract,
 )
 
@@ -661,7 +667,7 @@ class _Model:
         hz = np.exp(h)
         f2 = np.array([e["ar2"][name] for name in PROGRAMMES])[self.prog].astype(float)
         E = -np.log(1.0 - u[:, 6])
-        first = E <= 12 * hz
+        first = 12 * hz >= E
         T = np.where(first, np.ceil(E / hz), 12 + np.ceil((E - 12 * hz) / (hz * f2)))
         T = np.maximum(T, 1)
         js = search_from + np.minimum(T, 10 ** 4).astype(np.int64)

@@ -40,7 +40,7 @@ class ExtractBuilder:
         self.rows["leverandorer"].append({"leverandor_id": "L1", "leverandortype": "skjermet"})
 
     def person(self, pid: str, fodselsar: int = 1980, kjonn: str = "K", landgruppe: int = 1,
-               utdanning: str | None = "vgs_fullfort") -> "ExtractBuilder":
+               utdanning: str | None = "vgs_fullfort") -> ExtractBuilder:
         self.rows["personer"].append({"person_id": pid, "fodselsar": fodselsar, "kjonn": kjonn,
                                       "landgruppe": landgruppe, "utdanning": utdanning})
         return self

@@ -146,12 +146,18 @@ def _tiny_frame() -> pd.DataFrame:
     """Four old and two new entrants with hand-picked values."""
     rows = [
         # programme, provider, month, code, female, age, edu, aap, lg, na, job0, m24, j12, j24, dur, cens
-        ("gammelt", "skjermet", "2013-03", "ARBEID_MED_BISTAND", True, 23, "grunnskole", "psykisk", 1, True, False, 0, True, True, 3, False),
-        ("gammelt", "skjermet", "2014-05", "OPPFOLGING", False, 35, "ukjent", "ikke_aap", 1, True, True, 10, False, True, 14, False),
-        ("gammelt", "kommersiell", "2015-01", "OPPFOLGING", True, 52, "hoyere_kort", "annen", 3, False, False, 4, False, False, 7, False),
-        ("gammelt", "ukjent", "2016-02", "OPPFOLGING", False, 41, "vgs_fullfort", "ikke_aap", 2, True, False, 0, None, None, 30, True),
-        ("nytt", "kommersiell", "2017-06", "OPPFOLGING", True, 30, "hoyere_lang", "ikke_aap", 1, False, True, 20, True, True, 2, False),
-        ("nytt", "skjermet", "2018-01", "OPPFOLGING", False, 60, "ukjent", "muskel_skjelett", 1, True, False, 6, False, None, 13, False),
+        ("gammelt", "skjermet", "2013-03", "ARBEID_MED_BISTAND",
+         True, 23, "grunnskole", "psykisk", 1, True, False, 0, True, True, 3, False),
+        ("gammelt", "skjermet", "2014-05", "OPPFOLGING",
+         False, 35, "ukjent", "ikke_aap", 1, True, True, 10, False, True, 14, False),
+        ("gammelt", "kommersiell", "2015-01", "OPPFOLGING",
+         True, 52, "hoyere_kort", "annen", 3, False, False, 4, False, False, 7, False),
+        ("gammelt", "ukjent", "2016-02", "OPPFOLGING",
+         False, 41, "vgs_fullfort", "ikke_aap", 2, True, False, 0, None, None, 30, True),
+        ("nytt", "kommersiell", "2017-06", "OPPFOLGING",
+         True, 30, "hoyere_lang", "ikke_aap", 1, False, True, 20, True, True, 2, False),
+        ("nytt", "skjermet", "2018-01", "OPPFOLGING",
+         False, 60, "ukjent", "muskel_skjelett", 1, True, False, 6, False, None, 13, False),
     ]
     cols = ["programme", "provider_type", "entry_month", "programme_code", "female", "age",
             "education", "aap_diagnosis", "landgruppe", "reduced_capacity", "job_at_entry",

@@ -12,7 +12,13 @@ import pytest
 
 from helpers import contract
 from helpers.contract import (
-    TABLES, ContractError, Extract, cli, load_extract, validate, write_extract,
+    TABLES,
+    ContractError,
+    Extract,
+    cli,
+    load_extract,
+    validate,
+    write_extract,
 )
 
 META = {"uttrekksdato": "2020-12-31", "kilde": "syntetisk", "beskrivelse": "testuttrekk"}
@@ -148,7 +154,7 @@ def test_parquet_extract_written_by_write_extract_loads_the_same(tmp_path):
     from_csv = load_extract(write_csv_extract(tmp_path / "csv", minimal_tables()))
     write_extract(tmp_path / "pq", from_csv)
     assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == sorted(
-        [f"{n}.parquet" for n in from_csv.tables] + ["uttrekk.json"])
+        [f"{n}.parquet" for n in from_csv.tables] + ["uttrekk.json", ".helpers-output"])
     from_pq = load_extract(tmp_path / "pq")
     assert from_pq.files["tiltak"] == "tiltak.parquet"
     assert from_pq.meta == META

@@ -1,10 +1,15 @@
 import numpy as np
 import pandas as pd
-
 import pytest
 
-from helpers.disclosure import (MIN_CELL, distribution_mask, hidden_cells, is_small, share_mask,
-                                suppress)
+from helpers.disclosure import (
+    MIN_CELL,
+    distribution_mask,
+    hidden_cells,
+    is_small,
+    share_mask,
+    suppress,
+)
 
 
 def test_one_to_four_persons_are_small_zero_and_five_are_not():

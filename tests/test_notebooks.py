@@ -11,7 +11,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import book
+from helpers import build, config
 from tests.builders import ExtractBuilder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def old_programme_only_extract(folder: Path, persons: int = 40) -> Path:
 def executed(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("edge")
     extract = old_programme_only_extract(tmp / "uttrekk")
-    return book.execute(extract, tmp / "build", progress=False)
+    return build.execute(extract, tmp / "build", progress=False)
 
 
 def markdown_outputs(path: Path) -> list[str]:
@@ -59,7 +59,7 @@ def markdown_outputs(path: Path) -> list[str]:
 
 def test_every_chapter_runs_and_no_sentence_says_nan(executed):
     notebooks = sorted(executed.rglob("*.ipynb"))
-    assert len(notebooks) == len(book.book_chapters(REPO / "_quarto.yml"))
+    assert len(notebooks) == len(config.book_chapters(REPO / "_quarto.yml"))
     for path in notebooks:
         for text in markdown_outputs(path):
             assert not re.search(r"\bnan\b", text, re.IGNORECASE), (path.name, text)

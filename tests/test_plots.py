@@ -339,7 +339,7 @@ def test_programme_before_without_no_programme_has_one_panel(keep):
 # --- Figur 2.9 / 2.10 --------------------------------------------------------------------
 
 def survival_frame(scale: float = 100.0) -> pd.DataFrame:
-    months = list(range(0, 25))
+    months = list(range(25))
     return pd.DataFrame({
         "month": months * 2,
         "group": ["gammelt"] * 25 + ["nytt"] * 25,

@@ -3,7 +3,6 @@
 Each test builds a few persons with ExtractBuilder and states, in a comment, the months
 that matter and why the expected value follows from DATA_CONTRACT.md's definitions.
 """
-import numpy as np
 import pandas as pd
 import pytest
 

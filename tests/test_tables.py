@@ -291,7 +291,7 @@ def test_property_no_hidden_cell_is_total_minus_the_visible_others(seed):
     checked = 0
     for table in (tables.tabell_3_1(frame), tables.vedlegg_1(frame), tables.tabell_2_1(frame)):
         t = tables.suppress_small_cells(table)
-        for column, col in t.groupby("column"):
+        for _, col in t.groupby("column"):
             total = col[col["row"].isin(tables.TOTAL_ROWS) & (col["unit"] == "count")]
             if total["suppressed"].iloc[0]:
                 continue

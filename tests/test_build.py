@@ -1,4 +1,5 @@
-"""Tests of helpers/book.py and report/_pandoc: executing and rendering the book."""
+"""Executing and rendering the book: helpers.build, helpers.render, helpers.report's banner,
+helpers.config and the templates and filters in report/_pandoc."""
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,8 @@ import pandas as pd
 import pytest
 from great_tables import GT
 
-from helpers import book
+from helpers import build, render, report
+from helpers import config as book_config
 from helpers.contract import Extract, write_extract
 from tests.builders import ExtractBuilder
 
@@ -68,7 +70,7 @@ def notebook(heading: str, table: bool = False, figure: bool = False, banner: st
 
 
 def pandoc(args: list[str], cwd: Path) -> str:
-    return subprocess.run([book._pandoc(), *args], cwd=cwd, check=True,
+    return subprocess.run([render._pandoc(), *args], cwd=cwd, check=True,
                           capture_output=True, text=True).stdout
 
 
@@ -91,7 +93,7 @@ def _strings(node) -> str:
 
 
 def test_gt_filter_makes_a_pandoc_table(tmp_path):
-    nb = book.prepare_notebook(notebook("# T", table=True), "typst")
+    nb = render.prepare_notebook(notebook("# T", table=True), "typst")
     nbformat.write(nb, tmp_path / "t.ipynb")
     ast = json.loads(pandoc(["t.ipynb", "-f", "ipynb", "-t", "json", "--lua-filter", str(FILTER)],
                             tmp_path))
@@ -111,7 +113,7 @@ def test_gt_filter_makes_a_pandoc_table(tmp_path):
 
 
 def test_gt_filter_typst_output_has_a_real_table(tmp_path):
-    nb = book.prepare_notebook(notebook("# T", table=True), "typst")
+    nb = render.prepare_notebook(notebook("# T", table=True), "typst")
     nbformat.write(nb, tmp_path / "t.ipynb")
     out = pandoc(["t.ipynb", "-f", "ipynb", "-t", "typst", "--lua-filter", str(FILTER)], tmp_path)
     assert "#figure(" in out and "table(" in out
@@ -122,40 +124,10 @@ def test_gt_filter_typst_output_has_a_real_table(tmp_path):
 
 
 def test_gt_filter_leaves_html_output_alone(tmp_path):
-    nb = book.prepare_notebook(notebook("# T", table=True), "html")
+    nb = render.prepare_notebook(notebook("# T", table=True), "html")
     nbformat.write(nb, tmp_path / "t.ipynb")
     out = pandoc(["t.ipynb", "-f", "ipynb", "-t", "html", "--lua-filter", str(FILTER)], tmp_path)
     assert 'class="gt_table"' in out and "<style>" in out
-
-
-# ---------------------------------------------------------------------------
-# data_banner
-# ---------------------------------------------------------------------------
-
-def _shown(monkeypatch, extract) -> str:
-    import IPython.display
-
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
-    book.data_banner(extract)
-    assert len(shown) == 1
-    return shown[0].data
-
-
-def test_data_banner_synthetic(monkeypatch):
-    extract = Extract(path=Path("x"), meta={"uttrekksdato": "2020-12-31", "kilde": "syntetisk",
-                                            "beskrivelse": "Generert"})
-    text = _shown(monkeypatch, extract)
-    assert "Syntetiske data" in text and "ikke fra NAVs registre" in text
-    assert ".callout-warning" in text and "31. desember 2020" in text
-
-
-def test_data_banner_register(monkeypatch):
-    extract = Extract(path=Path("x"), meta={"uttrekksdato": "2024-06-30", "kilde": "register",
-                                            "beskrivelse": "Koblede registerdata, versjon 3."})
-    text = _shown(monkeypatch, extract)
-    assert "Syntetiske data" not in text and "callout" not in text
-    assert "Datakilde" in text and "30. juni 2024" in text and "versjon 3" in text
 
 
 # ---------------------------------------------------------------------------
@@ -163,8 +135,8 @@ def test_data_banner_register(monkeypatch):
 # ---------------------------------------------------------------------------
 
 def test_chapter_list_matches_notebooks_on_disk():
-    config = book.read_config(REPO / "_quarto.yml")
-    chapters = book.book_chapters(config)
+    config = book_config.read_config(REPO / "_quarto.yml")
+    chapters = book_config.book_chapters(config)
     listed = [c.path for c in chapters]
     assert listed[0] == "report/index.ipynb"
     assert len(listed) == len(set(listed))
@@ -179,7 +151,7 @@ def test_chapter_list_matches_notebooks_on_disk():
 
 
 def test_chapter_notebooks_are_saved_without_outputs():
-    for chapter in book.book_chapters(REPO / "_quarto.yml"):
+    for chapter in book_config.book_chapters(REPO / "_quarto.yml"):
         nb = nbformat.read(REPO / chapter.path, as_version=4)
         assert nb.metadata["kernelspec"]["name"] == "python3"
         params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
@@ -190,9 +162,9 @@ def test_chapter_notebooks_are_saved_without_outputs():
 
 
 def test_cell_options_and_prepare():
-    options, body = book.cell_options("#| echo: false\n#| label: tbl-x\nx = 1")
+    options, body = render.cell_options("#| echo: false\n#| label: tbl-x\nx = 1")
     assert options == {"echo": False, "label": "tbl-x"} and body == "x = 1"
-    nb = book.prepare_notebook(notebook("# T", table=True, banner="hei"), "typst", echo=False)
+    nb = render.prepare_notebook(notebook("# T", table=True, banner="hei"), "typst", echo=False)
     sources = [c.source for c in nb.cells if c.cell_type == "code"]
     assert sources == ["", ""]  # code hidden, parameters cell gone
     datas = [o.data for c in nb.cells if c.cell_type == "code" for o in c.outputs]
@@ -211,7 +183,7 @@ def fake_book(root: Path, synthetic: bool = True) -> Path:
         "  chapters:\n    - index.ipynb\n    - kapitler/kap.ipynb\n"
         "format:\n  html:\n    code-fold: true\n    code-summary: \"Vis kode\"\n"
         "  typst:\n    papersize: a4\n    toc: true\n    echo: false\n", encoding="utf-8")
-    banner = book.banner_markdown(Extract(path=root, meta={"kilde": "syntetisk"})) if synthetic else None
+    banner = report.banner_markdown(Extract(path=root, meta={"kilde": "syntetisk"})) if synthetic else None
     nbformat.write(notebook("# Forord {.unnumbered}", banner=banner), root / "index.ipynb")
     nbformat.write(notebook("# Første kapittel\n\n## Del én", table=True, figure=True, banner=banner),
                    root / "kapitler" / "kap.ipynb")
@@ -221,7 +193,7 @@ def fake_book(root: Path, synthetic: bool = True) -> Path:
 def test_render_html_and_pdf(tmp_path):
     build_dir = fake_book(tmp_path / "build")
     out = tmp_path / "out"
-    index = book.render_html(build_dir, out, pdf_name="bok.pdf")
+    index = render.render_html(build_dir, out, pdf_name="bok.pdf")
     assert index == out / "index.html"
     pages = {name: (out / name).read_text(encoding="utf-8") for name in ("index.html", "kap.html")}
     for name, html in pages.items():
@@ -239,7 +211,7 @@ def test_render_html_and_pdf(tmp_path):
     assert len(images) == 1 and f"figurer/{images[0].name}" in kap
     assert (out / "book.css").is_file()
 
-    pdf = book.render_pdf(build_dir, out / "bok.pdf")
+    pdf = render.render_pdf(build_dir, out / "bok.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     typ = (build_dir / "_typst" / "book.typ").read_text(encoding="utf-8")
     assert "#figure(" in typ and "table(" in typ and "[Oppfølging]" in typ
@@ -284,12 +256,14 @@ def one_chapter_book(tmp_path: Path, code: str):
 
 
 @pytest.fixture(autouse=True)
-def _failed_notebooks_in_pytest_tmp(tmp_path_factory, monkeypatch):
-    """execute() keeps a failed notebook in a fresh temporary folder: let the tests' go
-    under pytest's own temporary folders rather than litter /tmp."""
+def system_tmp(tmp_path_factory, monkeypatch) -> Path:
+    """The system's temporary folder, for these tests an empty one of pytest's: a build must
+    leave nothing made from the extract there (tests assert it stays empty)."""
     import tempfile
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("feilet")))
+    folder = tmp_path_factory.mktemp("system-tmp")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -301,42 +275,45 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_execute_runs_notebooks_and_names_the_failing_cell(tmp_path):
     extract, src, nb = one_chapter_book(tmp_path, "import os\nprint(EXTRACT, os.getcwd())")
 
-    build_dir = book.execute(extract, tmp_path / "build", config_path=src / "_quarto.yml",
-                             progress=False)
+    build_dir = build.execute(extract, tmp_path / "build", config_path=src / "_quarto.yml",
+                              progress=False)
+    assert build_dir == tmp_path / "build" / "book"
     executed = nbformat.read(build_dir / "report" / "index.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
     printed = executed.cells[-1].outputs[0]["text"]
+    assert f"CACHE = \"{tmp_path / 'build' / 'cache'}\"" in injected[0].source
     assert str(extract.resolve()) in printed and str((src / "report").resolve()) in printed
-    config = book.read_config(build_dir / "report" / "_quarto.yml")
+    config = book_config.read_config(build_dir / "report" / "_quarto.yml")
     assert config["book"]["chapters"] == ["index.ipynb"]  # Quarto: index beside _quarto.yml
 
     nb.cells.append(nbformat.v4.new_code_cell("1 / 0"))
     nbformat.write(nb, src / "report" / "index.ipynb")
-    with pytest.raises(book.BookError, match=r"report/index\.ipynb.*celle.*ZeroDivisionError"):
-        book.execute(extract, tmp_path / "build2", config_path=src / "_quarto.yml", progress=False)
+    with pytest.raises(book_config.BookError, match=r"report/index\.ipynb.*celle.*ZeroDivisionError"):
+        build.execute(extract, tmp_path / "build2", config_path=src / "_quarto.yml", progress=False)
 
 
 def test_cli_requires_extract(capsys):
     with pytest.raises(SystemExit):
-        book.cli([])
-    assert book.cli(["--extract", "/nonexistent/uttrekk", "--engine", "pandoc"]) == 1
+        build.cli([])
+    assert build.cli(["--extract", "/nonexistent/uttrekk", "--engine", "pandoc"]) == 1
     err = capsys.readouterr().err
     assert "følger ikke datakontrakten" in err and "/nonexistent/uttrekk: not a folder" in err
 
 
-def test_failed_execute_leaves_the_earlier_build_untouched(tmp_path):
-    """execute() is all or nothing: a failing notebook leaves an earlier build byte for byte
-    as it was (no new chapters, no new manifest); a successful run replaces the whole
-    folder, so a chapter dropped from _quarto.yml does not linger."""
+def test_failed_execute_leaves_the_earlier_build_untouched(tmp_path, system_tmp):
+    """execute() is all or nothing: a failing notebook leaves an earlier executed book byte
+    for byte as it was (no new chapters, no new manifest); the failed notebook is kept in
+    the build folder's failed/ (and nowhere else); a successful run replaces the whole
+    executed book, so a chapter dropped from _quarto.yml does not linger."""
     extract = tiny_extract(tmp_path / "uttrekk")
     src = tmp_path / "src"
     build_dir = tmp_path / "build"
     write_source_book(src, {"report/index.ipynb": "print('gammel forside')",
                             "report/kap/a.ipynb": "print('gammelt kapittel a')",
                             "report/kap/b.ipynb": "print('kapittel b')"})
-    book.execute(extract, build_dir, config_path=src / "_quarto.yml", progress=False)
-    before = snapshot(build_dir)
+    build.execute(extract, build_dir, config_path=src / "_quarto.yml", progress=False)
+    before = snapshot(build_dir / "book")
     assert {"_book.json", "report/_quarto.yml", "report/index.ipynb", "report/kap/a.ipynb",
             "report/kap/b.ipynb"} <= set(before)
 
@@ -344,23 +321,78 @@ def test_failed_execute_leaves_the_earlier_build_untouched(tmp_path):
     new_extract = tiny_extract(tmp_path / "nytt_uttrekk")
     write_source_book(src, {"report/index.ipynb": "print('ny forside')",
                             "report/kap/a.ipynb": "raise ValueError('kapittel a feilet')"})
-    with pytest.raises(book.BookError, match=r"report/kap/a\.ipynb.*ValueError: kapittel a feilet") as info:
-        book.execute(new_extract, build_dir, config_path=src / "_quarto.yml", progress=False)
-    assert snapshot(build_dir) == before  # same files, same bytes
+    with pytest.raises(book_config.BookError, match=r"report/kap/a\.ipynb.*ValueError: kapittel a feilet") as info:
+        build.execute(new_extract, build_dir, config_path=src / "_quarto.yml", progress=False)
+    assert snapshot(build_dir / "book") == before  # same files, same bytes
     assert json.loads(before["_book.json"])["extract"] == str(extract.resolve())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "nytt_uttrekk", "src", "uttrekk"]
     kept = Path(re.search(r"feilen er (\S+\.ipynb)", str(info.value)).group(1))
+    assert kept == build_dir / "failed" / "report" / "kap" / "a.ipynb"
     failed = nbformat.read(kept, as_version=4)  # the failed notebook is kept for inspection
     assert any(o.get("ename") == "ValueError" for c in failed.cells if c.cell_type == "code"
                for o in c.outputs)
+    assert list(system_tmp.iterdir()) == []  # nothing left in the system's temporary folder
+    assert sorted(p.name for p in build_dir.iterdir()) == [".helpers-output", "book", "cache",
+                                                           "failed"]
 
     write_source_book(src, {"report/index.ipynb": "print('ny forside')",
                             "report/kap/a.ipynb": "print('nytt kapittel a')"})
-    book.execute(new_extract, build_dir, config_path=src / "_quarto.yml", progress=False)
-    after = snapshot(build_dir)
+    build.execute(new_extract, build_dir, config_path=src / "_quarto.yml", progress=False)
+    after = snapshot(build_dir / "book")
     assert "report/kap/b.ipynb" not in after  # dropped from _quarto.yml: gone from the build
     assert b"nytt kapittel a" in after["report/kap/a.ipynb"]
     assert json.loads(after["_book.json"])["extract"] == str(new_extract.resolve())
+    assert not (build_dir / "failed").exists()  # a new run starts without old failures
+
+
+def test_build_refuses_folders_it_did_not_create(tmp_path):
+    """--build or --out naming a folder of the user's own (not empty, no marker) or a file
+    is refused before anything runs, and nothing in it is touched."""
+    from helpers.files import OutputError
+
+    extract, src, _ = one_chapter_book(tmp_path, "print('kjørt')")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "avhandling.tex").write_text("viktig")
+    with pytest.raises(OutputError, match="ikke skrevet av helpers"):
+        build.build(extract, tmp_path / "out", mine, engine="pandoc",
+                    config_path=src / "_quarto.yml", progress=False)
+    with pytest.raises(OutputError, match="ikke skrevet av helpers"):
+        build.build(extract, mine, tmp_path / "build", engine="pandoc",
+                    config_path=src / "_quarto.yml", progress=False)
+    a_file = tmp_path / "fil.txt"
+    a_file.write_text("fil")
+    with pytest.raises(OutputError, match="ikke en mappe"):
+        build.execute(extract, a_file, config_path=src / "_quarto.yml", progress=False)
+    assert [p.name for p in mine.iterdir()] == ["avhandling.tex"]
+    assert a_file.read_text() == "fil" and not (tmp_path / "out").exists()
+    assert build.cli(["--extract", str(extract), "--build", str(mine), "--engine", "pandoc",
+                      "--config", str(src / "_quarto.yml")]) == 1
+
+
+def test_failed_rendering_leaves_the_executed_book_and_the_rendered_book_as_they_were(
+        tmp_path, monkeypatch):
+    """Execution succeeds, rendering fails: neither the executed book nor the rendered one
+    is replaced (a run is all or nothing across both)."""
+    extract, src, nb = one_chapter_book(tmp_path, "print('første utgave')")
+    out, build_dir = tmp_path / "_book", tmp_path / "build"
+    build.build(extract, out, build_dir, engine="pandoc", config_path=src / "_quarto.yml",
+                progress=False)
+    book_before, out_before = snapshot(build_dir / "book"), snapshot(out)
+    assert any(name.endswith(".pdf") for name in out_before)
+
+    nb.cells[-1].source = "print('andre utgave')"
+    nbformat.write(nb, src / "report" / "index.ipynb")
+
+    def failing_pdf(*args, **kwargs):
+        raise book_config.BookError("Typst kunne ikke lage PDF (simulert)")
+
+    monkeypatch.setattr(build, "render_pdf", failing_pdf)
+    with pytest.raises(book_config.BookError, match="simulert"):
+        build.build(extract, out, build_dir, engine="pandoc", config_path=src / "_quarto.yml",
+                    progress=False)
+    assert snapshot(build_dir / "book") == book_before and snapshot(out) == out_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_book", "build", "src", "uttrekk"]
 
 
 def test_malformed_extract_is_reported_before_any_notebook_runs(tmp_path, monkeypatch):
@@ -373,7 +405,7 @@ def test_malformed_extract_is_reported_before_any_notebook_runs(tmp_path, monkey
     ran = []
     monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: ran.append(a))
     with pytest.raises(ContractError, match=r"tiltak\.parquet: missing \(required table") as info:
-        book.execute(extract, tmp_path / "build", config_path=src / "_quarto.yml", progress=False)
+        build.execute(extract, tmp_path / "build", config_path=src / "_quarto.yml", progress=False)
     assert info.value.problems == ["tiltak.parquet: missing (required table; tiltak.csv is also accepted)"]
     assert ran == [] and not (tmp_path / "build").exists()
 
@@ -381,11 +413,14 @@ def test_malformed_extract_is_reported_before_any_notebook_runs(tmp_path, monkey
 def test_failed_build_leaves_the_earlier_book_untouched(tmp_path):
     # A one-chapter book whose notebook fails: build() must raise and leave out_dir as it was.
     extract, src, _ = one_chapter_book(tmp_path, "raise ValueError('uttrekket er ødelagt')")
+    from helpers.files import MARKER, mark
+
     out = tmp_path / "_book"
     out.mkdir()
     (out / "index.html").write_text("forrige utgave")
-    with pytest.raises(book.BookError, match="uttrekket er ødelagt"):
-        book.build(extract, out, tmp_path / "build", engine="pandoc",
-                   config_path=src / "_quarto.yml")
-    assert [p.name for p in out.iterdir()] == ["index.html"]
+    mark(out, "rendered-book")  # an earlier book of ours
+    with pytest.raises(book_config.BookError, match="uttrekket er ødelagt"):
+        build.build(extract, out, tmp_path / "build", engine="pandoc",
+                    config_path=src / "_quarto.yml", progress=False)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "index.html"]
     assert (out / "index.html").read_text() == "forrige utgave"
