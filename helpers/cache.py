@@ -24,7 +24,7 @@ from helpers.files import atomic_path, ensure_folder, remove_path
 from helpers.spells import GRID_MEASURES, MonthGrid
 
 CODE_DEFINING_THE_FRAME = (contract, spells)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def code_key() -> str:
@@ -54,18 +54,19 @@ def save_grid(grid: MonthGrid, path: Path) -> None:
     """Write a MonthGrid as .npz: persons, months and each measure as packed bits."""
     arrays = {name: np.packbits(getattr(grid, name), axis=1) for name in GRID_MEASURES}
     np.savez(path, persons=np.asarray(grid.persons, dtype=str),
-             months=np.array([grid.first_month, grid.last_month]), **arrays)
+             months=np.array([grid.first_month, grid.last_month, grid.observed_from]), **arrays)
 
 
 def load_grid(path: Path) -> MonthGrid:
     """Read a MonthGrid written by `save_grid`."""
     with np.load(path, allow_pickle=False) as data:
-        first, last = (int(v) for v in data["months"])
+        first, last, observed_from = (int(v) for v in data["months"])
         n_months = last - first + 1
         measures = {name: np.unpackbits(data[name], axis=1, count=n_months).astype(bool)
                     for name in GRID_MEASURES}
         persons = pd.Index(data["persons"].astype(object), name="person_id", dtype="str")
-    return MonthGrid(persons=persons, first_month=first, last_month=last, **measures)
+    return MonthGrid(persons=persons, first_month=first, last_month=last,
+                     observed_from=observed_from, **measures)
 
 
 def frame_and_grid(extract: Extract, cache_dir: str | os.PathLike | None = None,

@@ -176,10 +176,14 @@ def definitions() -> str:
 
     return "\n".join([
         f"- **Oppfølgingstiltak**: {', '.join(spells.FOLLOW_UP_CODES)} i tabellen tiltak.",
-        f"- **Tilgang**: en måned i et oppfølgingstiltak etter minst {spells.GAP_MONTHS} måneder "
-        f"uten. Opphold på under {spells.GAP_MONTHS} måneder hører til samme løp. Tilgangens "
-        "tiltak, leverandør, NAV-kontor og fylke er de til tiltaksperioden som starter først i "
-        "tilgangsmåneden.",
+        f"- **Tilgang**: en måned i et oppfølgingstiltak etter minst {spells.GAP_MONTHS} observerte "
+        f"måneder uten. Opphold på under {spells.GAP_MONTHS} måneder hører til samme løp. "
+        "Tilgangens tiltak, leverandør, NAV-kontor og fylke er de til tiltaksperioden som "
+        "starter først blant dem som dekker tilgangsmåneden (ved likhet: Arbeid med bistand, "
+        "Oppfølging, Utvidet; så den lengste; så leverandør, kontor og fylke i alfabetisk "
+        "rekkefølge). Deler av én periode som henger sammen, regnes som én periode.",
+        "- **Observerte måneder**: fra og med måneden for uttrekkets observasjonsstart "
+        f"(standard {spells.DEFAULT_OBSERVATION_START[:4]}); måneder før teller ikke.",
         f"- **Populasjon**: hver persons første tilgang i {spells.FIRST_ENTRY_YEAR}–"
         f"{spells.LAST_ENTRY_YEAR}. *Gammelt* er Arbeid med bistand, eller Oppfølging som startet "
         "før fylkets overgangsdato; *nytt* er Oppfølging fra og med overgangsdatoen; *utvidet* "
@@ -189,13 +193,18 @@ def definitions() -> str:
         "enn et oppfølgingstiltak eller lønnstilskudd.",
         f"- **Ved tilgang**: alder (tilgangsår minus fødselsår); nedsatt arbeidsevne, AAP og "
         f"diagnosegruppe og jobb i tilgangsmåneden; måneder i jobb de {spells.HISTORY_MONTHS} "
-        "månedene før.",
+        "månedene før. Dekker flere AAP-perioder tilgangsmåneden, gjelder en med kjent "
+        "diagnose, så den som startet sist; nedsatt arbeidsevne teller hvis én av "
+        "registreringene sier det.",
         "- **Utfall**: i jobb " + _join([str(h) for h in spells.OUTCOME_HORIZONS]) +
         " måneder etter tilgangsmåneden; mangler når den måneden er etter uttrekksdatoen. "
-        "Arbeidsledigheten er fylkets rate i kvartalet til den måneden.",
+        "Arbeidsledigheten er fylkets rate i kvartalet til den måneden (også etter "
+        "uttrekksdatoen).",
         f"- **Varighet**: måneder fra og med tilgangsmåneden til og med siste måned i et "
         f"oppfølgingstiltak før første periode på {spells.GAP_MONTHS} måneder uten; en deltakelse "
-        "på én måned varer én måned. Varighet første år er avkortet ved 12 måneder.",
+        "på én måned varer én måned. Varighet første år er avkortet ved 12 måneder. En "
+        f"deltakelse er sensurert når det ikke er observert {spells.GAP_MONTHS} hele måneder "
+        "uten tiltak etter den før uttrekksdatoen.",
         f"- **Små celler**: andeler og antall som bygger på færre enn {MIN_CELL} personer, vises "
         "ikke, og heller ikke tall som ville gjort det mulig å regne dem ut.",
     ])

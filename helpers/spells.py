@@ -31,10 +31,14 @@ OUTCOME_HORIZONS = (12, 18, 24)
 MIN_WEEKLY_HOURS = 4.0
 JOB_COMPATIBLE_CODES = FOLLOW_UP_CODES + ("LONNSTILSKUDD",)
 
+DEFAULT_OBSERVATION_START = "2010-01-01"  # uttrekk.json's observasjonsstart when absent
+
 # Order used to pick one spell when several follow-up spells cover the entry month
 # (the earliest start wins; these break ties deterministically).
 _CODE_ORDER = {code: i for i, code in enumerate(
     ("ARBEID_MED_BISTAND", "OPPFOLGING", "UTVIDET_OPPFOLGING"))}
+# Order of diagnoses when several AAP spells with a known diagnosis tie on their start.
+_DIAGNOSIS_ORDER = {"psykisk": 0, "muskel_skjelett": 1, "annen": 2}
 
 FRAME_COLUMNS = [
     "person_id", "entry_month", "entry_date", "programme", "programme_code", "provider_type",
@@ -53,6 +57,13 @@ def month_number(dates: pd.Series) -> pd.Series:
 def last_observed_month(extract: Extract) -> int:
     """The month of `uttrekksdato`: later months are unobserved."""
     return int(extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1)
+
+
+def observation_start_month(extract: Extract) -> int:
+    """The month of uttrekk.json's `observasjonsstart` (default 2010-01-01): it and later
+    months are observed; earlier months count for nothing."""
+    start = pd.Timestamp(extract.meta.get("observasjonsstart") or DEFAULT_OBSERVATION_START)
+    return int(start.year * 12 + start.month - 1)
 
 
 def entry_month_number(frame: pd.DataFrame) -> np.ndarray:
@@ -78,7 +89,8 @@ class MonthGrid:
     """Person × month indicators for everyone with a follow-up spell.
 
     Column c of each matrix is calendar month `first_month + c`; the last column is the
-    month of `uttrekksdato` (later months are unobserved).
+    month of `uttrekksdato` (later months are unobserved). Months before `observed_from`
+    (uttrekk.json's observasjonsstart) count for nothing: every matrix is false there.
     """
     persons: pd.Index
     first_month: int
@@ -87,6 +99,11 @@ class MonthGrid:
     job_strict: np.ndarray
     registered: np.ndarray
     reduced_capacity: np.ndarray
+    observed_from: int | None = None
+
+    def __post_init__(self):
+        if self.observed_from is None:
+            self.observed_from = self.first_month
 
     @property
     def n_months(self) -> int:
@@ -161,7 +178,7 @@ def build_grid(extract: Extract) -> MonthGrid:
     status = extract["brukerstatus"]
     statuses = _SpellMonths(status, persons, last_month)
     reduced = status["innsatsgruppe"].isin(REDUCED_CAPACITY_GROUPS).to_numpy(dtype=bool)
-    return MonthGrid(
+    grid = MonthGrid(
         persons=persons,
         first_month=first_month,
         last_month=last_month,
@@ -169,7 +186,12 @@ def build_grid(extract: Extract) -> MonthGrid:
         job_strict=employed,
         registered=statuses.cover(first_month),
         reduced_capacity=statuses.cover(first_month, reduced),
+        observed_from=max(observation_start_month(extract), first_month),
     )
+    unobserved = grid.column(grid.observed_from)
+    for name in ("follow_up", "job_strict", "registered", "reduced_capacity"):
+        getattr(grid, name)[:, :unobserved] = False
+    return grid
 
 
 def _running_count(matrix: np.ndarray) -> np.ndarray:
@@ -180,12 +202,13 @@ def _running_count(matrix: np.ndarray) -> np.ndarray:
 
 
 def first_entries(grid: MonthGrid) -> pd.DataFrame:
-    """Each person's first entry in 2013–2018: columns person_id, row (in the grid), month."""
+    """Each person's first entry in 2013–2018: columns person_id, row (in the grid), month.
+    An entry needs 6 observed months in no follow-up programme before it."""
     fu = grid.follow_up
     done = _running_count(fu)
-    lo = grid.column(FIRST_ENTRY_YEAR * 12)
+    lo = max(grid.column(FIRST_ENTRY_YEAR * 12), grid.column(grid.observed_from) + GAP_MONTHS)
     hi = min(grid.column(LAST_ENTRY_YEAR * 12 + 11), grid.n_months - 1)
-    cols = np.arange(lo, hi + 1)
+    cols = np.arange(lo, max(hi + 1, lo))
     months_before = done[:, cols] - done[:, cols - GAP_MONTHS]
     is_entry = fu[:, cols] & (months_before == 0)
     has_entry = is_entry.any(axis=1)
@@ -208,17 +231,53 @@ def _covering(spells: pd.DataFrame, entries: pd.DataFrame, last_month: int,
     return joined[(joined["_start"] <= target) & (joined["_end"] >= target)]
 
 
+def merge_touching(spells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Pieces of one spell as one: rows with equal `keys` (a missing value equal to a missing
+    one) whose spells overlap or touch (the next starts no later than the day after the
+    previous ends; an open spell never ends) become one row from the first start to the
+    last end (open if any piece is). Other columns are the first piece's."""
+    if len(spells) == 0:
+        return spells
+    group = spells.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    order = np.lexsort((spells["fra_dato"].to_numpy(), group))
+    s = spells.iloc[order].reset_index(drop=True)
+    group = group[order]
+    never = np.datetime64("9999-12-31", "us")
+    start = s["fra_dato"].to_numpy(dtype="datetime64[us]")
+    end = s["til_dato"].to_numpy(dtype="datetime64[us]")
+    end = np.where(np.isnat(end), never, end)
+    reach = pd.Series(end).groupby(group).cummax().to_numpy(dtype="datetime64[us]")
+    previous_reach = np.roll(reach, 1)
+    first_of_group = np.r_[True, group[1:] != group[:-1]]
+    new_spell = first_of_group | (start > previous_reach + np.timedelta64(1, "D"))
+    spell_id = np.cumsum(new_spell) - 1
+    merged = s[new_spell].reset_index(drop=True)
+    last_end = pd.Series(end).groupby(spell_id).max().to_numpy(dtype="datetime64[us]")
+    merged["til_dato"] = pd.Series(np.where(last_end == never, np.datetime64("NaT"), last_end),
+                                   dtype=s["til_dato"].dtype)
+    return merged
+
+
+_ENTRY_SPELL_KEYS = ["person_id", "tiltakskode", "leverandor_id", "nav_kontor", "fylke"]
+
+
 def _entry_spells(extract: Extract, entries: pd.DataFrame, last_month: int) -> pd.DataFrame:
-    """The follow-up spell that starts each entry: the earliest-starting one covering the
-    entry month (ties: AB, Oppfølging, Utvidet; then the longest; then provider id)."""
+    """The follow-up spell that starts each entry (DATA_CONTRACT.md, Entry): of the spells
+    covering the entry month, pieces of one spell merged, the one that starts first; ties:
+    Arbeid med bistand, Oppfølging, Utvidet; then the later til_dato (ongoing latest); then
+    the lower leverandor_id, nav_kontor, fylke (text order, missing last)."""
     tiltak = extract["tiltak"]
-    fu = tiltak[tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool)]
+    keep = tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool) & \
+        tiltak["person_id"].isin(entries["person_id"]).to_numpy(dtype=bool)
+    fu = merge_touching(tiltak[keep], _ENTRY_SPELL_KEYS)
     cov = _covering(fu, entries, last_month)
     cov = cov.assign(
         _code=cov["tiltakskode"].map(_CODE_ORDER),
         _open=cov["til_dato"].isna(),
-    ).sort_values(["person_id", "fra_dato", "_code", "_open", "til_dato", "leverandor_id"],
-                  ascending=[True, True, True, False, False, True], na_position="last")
+    ).sort_values(["person_id", "fra_dato", "_code", "_open", "til_dato", "leverandor_id",
+                   "nav_kontor", "fylke"],
+                  ascending=[True, True, True, False, False, True, True, True],
+                  na_position="last", kind="stable")
     return cov.drop_duplicates("person_id").set_index("person_id")
 
 
@@ -234,14 +293,18 @@ def _programme(spell: pd.DataFrame, extract: Extract) -> pd.Series:
 
 def _aap_at_entry(extract: Extract, entries: pd.DataFrame, last_month: int) -> pd.Series:
     """AAP diagnosis group in the entry month: ikke_aap, psykisk, muskel_skjelett, annen or
-    ukjent (AAP with no diagnosis). With several AAP spells, one with a known diagnosis and
-    the latest start wins."""
+    ukjent (AAP with no diagnosis). With several AAP spells covering it (touching pieces
+    with the same diagnosis merged): a known diagnosis wins, then the latest start, then
+    psykisk, muskel_skjelett, annen."""
     ytelser = extract["ytelser"]
-    aap = _covering(ytelser[(ytelser["ytelse"] == "AAP").to_numpy(dtype=bool)], entries,
-                    last_month)
-    aap = aap.assign(_known=aap["diagnosegruppe"].notna()).sort_values(
-        ["person_id", "_known", "fra_dato", "diagnosegruppe"],
-        ascending=[True, False, False, True], na_position="last")
+    keep = (ytelser["ytelse"] == "AAP").to_numpy(dtype=bool) & \
+        ytelser["person_id"].isin(entries["person_id"]).to_numpy(dtype=bool)
+    merged = merge_touching(ytelser[keep], ["person_id", "diagnosegruppe"])
+    aap = _covering(merged, entries, last_month)
+    aap = aap.assign(_known=aap["diagnosegruppe"].notna(),
+                     _order=aap["diagnosegruppe"].map(_DIAGNOSIS_ORDER)).sort_values(
+        ["person_id", "_known", "fra_dato", "_order"],
+        ascending=[True, False, False, True], na_position="last", kind="stable")
     first = aap.drop_duplicates("person_id")
     diagnosis = dict(zip(first["person_id"], first["diagnosegruppe"].astype(object)))
     return pd.Series(

@@ -39,7 +39,8 @@ def test_second_call_reads_the_cache_and_gives_the_same_frame_and_grid(tmp_path,
     cached_frame, cached_grid = cache.frame_and_grid(extract, cache_dir)
     pd.testing.assert_frame_equal(cached_frame, frame)
     assert list(cached_grid.persons) == list(grid.persons)
-    assert (cached_grid.first_month, cached_grid.last_month) == (grid.first_month, grid.last_month)
+    assert (cached_grid.first_month, cached_grid.last_month, cached_grid.observed_from) == \
+        (grid.first_month, grid.last_month, grid.observed_from)
     for name in spells.GRID_MEASURES:
         assert np.array_equal(getattr(cached_grid, name), getattr(grid, name)), name
 
