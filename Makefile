@@ -11,7 +11,7 @@ EXTRACT ?= $(SYNTHETIC)
 BUILD ?= _build
 OUT ?= _book
 
-.PHONY: report test install lock extract synthetic lint unit notebooks quarto benchmark clean
+.PHONY: report test install lock extract synthetic lint unit notebooks golden quarto benchmark clean
 
 report: $(INSTALLED) extract
 	$(BIN)/python -m helpers book --extract "$(EXTRACT)" --build "$(BUILD)" --out "$(OUT)"
@@ -33,6 +33,10 @@ notebooks: $(INSTALLED) synthetic
 	$(BIN)/python -m pytest --nbval -q -p no:cacheprovider \
 	  --nbval-sanitize-with report/nbval_sanitize.cfg \
 	  $$(find "$(BUILD)/book/report" -name '*.ipynb' | sort)
+
+# Refresh the golden tables (tests/golden/) on purpose, after a change meant to move numbers.
+golden: $(INSTALLED)
+	$(BIN)/python tests/golden/make_golden.py
 
 # Render with Quarto where it is installed (1.9 or newer).
 quarto: $(INSTALLED) extract

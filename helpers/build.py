@@ -45,6 +45,7 @@ from helpers.files import atomic_path, atomic_paths, ensure_folder, remove_path
 from helpers.quarto import quarto_problem, render_quarto
 from helpers.render import render_html, render_pdf
 from helpers.report import SYNTHETIC_TITLE, synthetic_text
+from helpers.tables import DATA_COLUMNS, TABLE_DATA_FOLDER, TABLE_DATA_MIME
 
 CACHE_DIR, BOOK_DIR, FAILED_DIR = "cache", "book", "failed"
 # Chapters executed at a time (each in its own kernel, each holding the frame and grid).
@@ -102,6 +103,10 @@ def _build_config(config: dict, project: Path, meta: dict) -> dict:
     for key in ("chapters", "appendices"):
         if key in book:
             book[key] = rebase(book[key])
+    # The tables as data (write_table_data) are published beside the book.
+    resources = config.setdefault("project", {}).setdefault("resources", [])
+    if isinstance(resources, list) and f"{TABLE_DATA_FOLDER}/" not in resources:
+        resources.append(f"{TABLE_DATA_FOLDER}/")
     if meta.get("kilde") == "syntetisk":
         # Quarto PDF: the synthetic-data notice before the first chapter too.
         typst = config.setdefault("format", {}).setdefault("typst", {})
@@ -200,12 +205,39 @@ def _execute_into(book_tmp: Path, extract_dir: Path, cache_dir: Path, failed_dir
             for future in futures:
                 future.cancel()
             raise
+    write_table_data(book_tmp, [book_tmp / c.path for c in chapters], project_dir)
     # Last: a manifest only ever describes a complete build.
     (book_tmp / MANIFEST_FILE).write_text(json.dumps({
         "config": (project / CONFIG_FILE).as_posix(),
         "extract": str(extract_dir),
         "meta": meta,
     }, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def write_table_data(book_dir: Path, notebooks: list[Path], project_dir: Path) -> list[Path]:
+    """Every table the executed notebooks show, as data: `project_dir/tabeller/<name>.csv`
+    in the long format of data/published (helpers.tables.BookTable). Returns the files."""
+    import nbformat
+    import pandas as pd
+
+    written: dict[str, Path] = {}
+    folder = project_dir / TABLE_DATA_FOLDER
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                payload = out.get("data", {}).get(TABLE_DATA_MIME)
+                if not payload:
+                    continue
+                name = payload["name"]
+                if name in written:
+                    raise BookError(f"To tabeller heter {name} ({path.relative_to(book_dir)} "
+                                    f"og en tidligere): gi dem ulike navn")
+                folder.mkdir(exist_ok=True)
+                data = pd.DataFrame(payload["records"], columns=DATA_COLUMNS)
+                written[name] = folder / f"{name}.csv"
+                data.to_csv(written[name], index=False, encoding="utf-8")
+    return list(written.values())
 
 
 def _prepare(extract_dir, build_dir, config_path, progress: bool):

@@ -31,6 +31,7 @@ from helpers.config import (
 )
 from helpers.prose import norwegian_date
 from helpers.report import SYNTHETIC_TITLE, synthetic_text
+from helpers.tables import TABLE_DATA_FOLDER
 
 PANDOC_DIR = REPO_ROOT / "report" / "_pandoc"
 
@@ -231,6 +232,9 @@ def render_html(build_dir: str | os.PathLike, out_dir: str | os.PathLike,
     book = _book_meta(config, manifest)
     pages = _pages(config_path, config)
     shutil.copyfile(PANDOC_DIR / "book.css", out_dir / "book.css")
+    data = config_path.parent / TABLE_DATA_FOLDER  # the tables as data (helpers.build)
+    if data.is_dir():
+        shutil.copytree(data, out_dir / TABLE_DATA_FOLDER, dirs_exist_ok=True)
 
     def nav(pages_, current):
         return [{"href": p.href, "title": p.title, "number": p.number,

@@ -259,6 +259,73 @@ def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
     return gt
 
 
+# --- Tables as data ---------------------------------------------------------------------
+
+TABLE_DATA_MIME = "application/vnd.oppfolging.table+json"
+DATA_COLUMNS = ["table", "section", "row", "column", "value", "stars", "unit", "flag"]
+HIDDEN_FLAG = "skjult"  # data/published's flag for a value withheld to protect persons
+TABLE_DATA_FOLDER = "tabeller"
+
+
+def table_data(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A tidy table in the long format of data/published (table, section, row, column,
+    value, stars, unit, flag): values at full precision, hidden cells (column `suppressed`)
+    empty with the reason in `flag`."""
+    data = pd.DataFrame({
+        "table": name,
+        "section": table["section"].fillna("").astype(str) if "section" in table else "",
+        "row": table["row"].astype(str),
+        "column": table["column"].fillna("").astype(str),
+        "value": table["value"].astype(float),
+        "stars": table["stars"].fillna("").astype(str) if "stars" in table else "",
+        "unit": table["unit"].astype(str),
+        "flag": "",
+    })
+    if "suppressed" in table:
+        hidden = table["suppressed"].to_numpy(dtype=bool)
+        data.loc[hidden, "value"] = np.nan
+        data.loc[hidden, "flag"] = HIDDEN_FLAG
+    return data[DATA_COLUMNS].reset_index(drop=True)
+
+
+class BookTable:
+    """A table as the book shows it (a great-tables table) together with its data (the long
+    format of `table_data`). Displayed in a notebook, it shows the table and carries the data
+    as a second representation (TABLE_DATA_MIME), which the build writes to
+    `tabeller/<name>.csv` beside the book and links under the table."""
+
+    def __init__(self, gt, data: pd.DataFrame, name: str):
+        self.gt, self.data, self.name = gt, data, name
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        records = self.data.astype(object).where(self.data.notna(), None).to_dict("records")
+        return {"text/html": self.gt._repr_html_(),
+                "text/plain": f"<tabell {self.name}: {len(self.data)} celler>",
+                TABLE_DATA_MIME: {"name": self.name, "columns": DATA_COLUMNS,
+                                  "records": records}}
+
+
+def data_link_note(name: str) -> str:
+    """The line under a table that links to it as data."""
+    return f"Tabellen som data: [{TABLE_DATA_FOLDER}/{name}.csv]({TABLE_DATA_FOLDER}/{name}.csv)"
+
+
+def with_data(gt, data: pd.DataFrame, name: str) -> BookTable:
+    """`gt` with a link to its data under it, and the data, as a BookTable."""
+    from great_tables import md
+
+    return BookTable(gt.tab_source_note(md(data_link_note(name))), data, name)
+
+
+def show_comparison(compared: pd.DataFrame, name: str, table_id: str, title: str, source: str,
+                    synthetic: bool, notes: list[str] | None = None) -> BookTable:
+    """A compared table (`compare_with_published`) as the book shows it (`comparison_gt`),
+    with its data (our values only, `table_data`) under the name `name` (the published
+    table's name, e.g. tabell_3_1, so published-versus-ours is a join)."""
+    gt = comparison_gt(compared, table_id, title, source, synthetic, notes)
+    return with_data(gt, table_data(compared, name), name)
+
+
 def source_note(extract, function: str, published: str) -> str:
     """'Kilde:' line under a table: what it is computed from, by which function, and the
     published table it is compared with."""
@@ -434,26 +501,52 @@ def cell_value(table: pd.DataFrame, row: str, column: str, unit: str | None = No
 
 
 def extract_overview(extract) -> pd.DataFrame:
-    """The extract's tables: file, rows and distinct persons (aggregates only)."""
+    """The extract's tables: file, rows and distinct persons (aggregates only). A count of
+    persons resting on 1–4 persons is hidden, and so is that table's row count (it would
+    tell how many rows those few persons have). Columns Tabell, Fil, Rader, Personer
+    (numbers; NaN hidden or not applicable), and `hidden` (True where hidden)."""
     from helpers.contract import TABLES
 
     rows = []
     for name, spec in TABLES.items():
         if extract.has(name):
             df = extract[name]
-            persons = df["person_id"].nunique() if "person_id" in df.columns else None
+            persons = df["person_id"].nunique() if "person_id" in df.columns else np.nan
+            hidden = bool(is_small(persons))
             rows.append({"Tabell": name, "Fil": extract.files.get(name, f"{name}.parquet"),
-                         "Rader": format_value(float(len(df)), "count"),
-                         "Personer": "–" if persons is None else format_value(float(persons), "count")})
+                         "Rader": np.nan if hidden else float(len(df)),
+                         "Personer": np.nan if hidden else float(persons), "hidden": hidden})
         else:
             rows.append({"Tabell": name, "Fil": "mangler" + ("" if spec.required else " (valgfri)"),
-                         "Rader": "–", "Personer": "–"})
+                         "Rader": np.nan, "Personer": np.nan, "hidden": False})
     return pd.DataFrame(rows)
 
 
-def calibration_gt(table: pd.DataFrame, table_id: str = "tbl-kalibrering"):
+def extract_overview_gt(extract, table_id: str = "tbl-uttrekk") -> BookTable:
+    """The extract overview (`extract_overview`) as the book shows it, with its data."""
+    from great_tables import GT
+
+    overview = extract_overview(extract)
+    shown = overview[["Tabell", "Fil"]].assign(**{
+        column: [format_value(v, "count", h) for v, h in zip(overview[column], overview["hidden"])]
+        for column in ("Rader", "Personer")})
+    gt = (GT(shown, id=table_id).tab_header(title="Tabellene i uttrekket")
+          .cols_align(align="right", columns=["Rader", "Personer"])
+          .tab_source_note("Kilde: helpers.tables.extract_overview."))
+    if overview["hidden"].any():
+        gt = gt.tab_source_note(HIDDEN_NOTE)
+    long = overview.melt(id_vars=["Tabell", "hidden"], value_vars=["Rader", "Personer"],
+                         var_name="column", value_name="value")
+    data = pd.DataFrame({"table": "uttrekket", "section": "", "row": long["Tabell"],
+                         "column": long["column"], "value": long["value"], "stars": "",
+                         "unit": "count", "flag": np.where(long["hidden"], HIDDEN_FLAG, "")})
+    return with_data(gt, data[DATA_COLUMNS], "uttrekket")
+
+
+def calibration_gt(table: pd.DataFrame, table_id: str = "tbl-kalibrering") -> BookTable:
     """The synthetic generator's calibration table (helpers.calibration.calibration_table)
-    as a great-tables table: target, synthetic value, difference and whether it is met."""
+    as the book shows it (target, synthetic value, difference and whether it is met), with
+    its data."""
     from great_tables import GT
 
     def num(v):
@@ -468,11 +561,19 @@ def calibration_gt(table: pd.DataFrame, table_id: str = "tbl-kalibrering"):
         "Innfridd": np.where(table["ok"], "ja", "nei"),
     })
     met = int(table["ok"].sum())
-    return (GT(shown, id=table_id)
-            .tab_header(title="Kalibrering av det syntetiske uttrekket")
-            .cols_align(align="right", columns=["Publisert", "Syntetisk", "Differanse"])
-            .tab_source_note(f"{met} av {len(table)} mål innfridd innenfor toleransen. Kilde: "
-                             "helpers.calibration.calibration_table; mål fra data/published/."))
+    gt = (GT(shown, id=table_id)
+          .tab_header(title="Kalibrering av det syntetiske uttrekket")
+          .cols_align(align="right", columns=["Publisert", "Syntetisk", "Differanse"])
+          .tab_source_note(f"{met} av {len(table)} mål innfridd innenfor toleransen. Kilde: "
+                           "helpers.calibration.calibration_table; mål fra data/published/."))
+    values = table.assign(ok=table["ok"].astype(float))
+    long = values.melt(id_vars=["id", "source", "unit"],
+                       value_vars=["target", "synthetic", "difference", "tolerance", "ok"],
+                       var_name="column", value_name="value")
+    data = pd.DataFrame({"table": "kalibrering", "section": long["source"], "row": long["id"],
+                         "column": long["column"], "value": long["value"].astype(float),
+                         "stars": "", "unit": long["unit"], "flag": ""})
+    return with_data(gt, data[DATA_COLUMNS], "kalibrering")
 
 
 # --- Values for sentences ----------------------------------------------------------------
@@ -525,10 +626,10 @@ def psychiatric_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
                       _shares(frame, ["programme"], {"of_all": psych})], ignore_index=True)
 
 
-def corrections_gt(corrections: pd.DataFrame, table_id: str = "tbl-rettelser"):
+def corrections_gt(corrections: pd.DataFrame, table_id: str = "tbl-rettelser") -> BookTable:
     """The published values the report compares with instead of the printed ones
-    (helpers.calibration.published_corrections: table, row, column, printed, targeted,
-    reason) as a great-tables table."""
+    (helpers.published.published_corrections: table, row, column, printed, targeted,
+    reason) as the book shows them, with their data."""
     from great_tables import GT
 
     unit = np.where(corrections["row"].eq("Totalt antall personer"), "count", "percent")
@@ -539,7 +640,15 @@ def corrections_gt(corrections: pd.DataFrame, table_id: str = "tbl-rettelser"):
         "Brukt": [format_value(v, u) for v, u in zip(corrections["targeted"], unit)],
         "Begrunnelse": corrections["reason"],
     })
-    return (GT(shown, id=table_id).tab_header(title="Rettelser i de publiserte tallene")
-            .cols_align(align="right", columns=["Trykt", "Brukt"])
-            .tab_source_note("Kilde: helpers.published.CORRECTIONS og "
-                             "helpers.calibration.published_corrections; data/published/NOTES.md."))
+    gt = (GT(shown, id=table_id).tab_header(title="Rettelser i de publiserte tallene")
+          .cols_align(align="right", columns=["Trykt", "Brukt"])
+          .tab_source_note("Kilde: helpers.published.CORRECTIONS og "
+                           "helpers.published.published_corrections; data/published/NOTES.md."))
+    long = corrections.melt(id_vars=["table", "row", "column", "reason"],
+                            value_vars=["printed", "targeted"], var_name="measure")
+    data = pd.DataFrame({"table": "rettelser", "section": long["table"], "row": long["row"],
+                         "column": long["column"] + ": " + long["measure"],
+                         "value": long["value"].astype(float), "stars": "",
+                         "unit": np.where(long["row"].eq("Totalt antall personer"), "count",
+                                          "percent"), "flag": ""})
+    return with_data(gt, data[DATA_COLUMNS], "rettelser")

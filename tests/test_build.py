@@ -424,3 +424,22 @@ def test_failed_build_leaves_the_earlier_book_untouched(tmp_path):
                     config_path=src / "_quarto.yml", progress=False)
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "index.html"]
     assert (out / "index.html").read_text() == "forrige utgave"
+
+
+def test_tables_as_data_are_written_beside_the_book_and_linked(tmp_path):
+    """A notebook that shows a BookTable: the executed book has its data as
+    tabeller/<name>.csv, the rendered book has the same file, linked under the table."""
+    code = ("import pandas as pd\nfrom great_tables import GT\nfrom helpers import tables\n"
+            "data = pd.DataFrame({'table': 'demo', 'section': '', 'row': ['a', 'b'], "
+            "'column': 'x', 'value': [1.25, None], 'stars': '', 'unit': 'percent', "
+            "'flag': ['', 'skjult']})\n"
+            "tables.with_data(GT(pd.DataFrame({'a': [1]}), id='tbl-demo'), data, 'demo')")
+    extract, src, _ = one_chapter_book(tmp_path, code)
+    out = tmp_path / "_book"
+    build.build(extract, out, tmp_path / "build", engine="pandoc",
+                config_path=src / "_quarto.yml", progress=False)
+    written = (tmp_path / "build" / "book" / "report" / "tabeller" / "demo.csv").read_text()
+    assert written.splitlines() == ["table,section,row,column,value,stars,unit,flag",
+                                    "demo,,a,x,1.25,,percent,", "demo,,b,x,,,percent,skjult"]
+    assert (out / "tabeller" / "demo.csv").read_text() == written
+    assert 'href="tabeller/demo.csv"' in (out / "index.html").read_text(encoding="utf-8")

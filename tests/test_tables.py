@@ -379,10 +379,30 @@ def test_tabell_2_1_gt_labels_count_and_percent_columns():
 def test_corrections_gt_shows_printed_and_used_values():
     from helpers.published import published_corrections
 
-    html = tables.corrections_gt(published_corrections()).as_raw_html()
+    shown = tables.corrections_gt(published_corrections())
+    html = shown.gt.as_raw_html()
     assert "Trykt" in html and "Brukt" in html
     assert "31,2" in html and "25,6" in html  # Vedleggstabell 1, Kommersielle 50+
     assert "14\u202f436" in html              # Vedleggstabell 1 N, NOTES item 4
+    data = shown.data.set_index(["section", "row", "column"])["value"]
+    assert data[("vedlegg_1", "50 eller eldre", "Kommersielle: printed")] == 31.2
+    assert data[("vedlegg_1", "50 eller eldre", "Kommersielle: targeted")] == 25.6
+
+
+def test_extract_overview_hides_counts_resting_on_few_persons():
+    # Three persons with jobs: the number of persons and of rows in arbeidsforhold are hidden.
+    b = ExtractBuilder()
+    for i in range(8):
+        b.person(f"p{i}").tiltak(f"p{i}", "2015-01-05", None)
+    for i in range(3):
+        b.jobb(f"p{i}", "2014-01-01", None).jobb(f"p{i}", "2012-01-01", "2013-01-01")
+    overview = tables.extract_overview(b.build()).set_index("Tabell")
+    assert overview.loc["personer", ["Rader", "Personer"]].tolist() == [8.0, 8.0]
+    assert overview.loc["arbeidsforhold", "hidden"]
+    assert overview.loc["arbeidsforhold", ["Rader", "Personer"]].isna().all()
+    shown = tables.extract_overview_gt(b.build())
+    row = shown.data[(shown.data["row"] == "arbeidsforhold")]
+    assert row["flag"].tolist() == ["skjult", "skjult"] and row["value"].isna().all()
 
 
 # --- Histories before entry (Figur 3.5–3.7) ---------------------------------------------
@@ -521,3 +541,37 @@ def test_programme_before_labels_group_codes_into_figure_categories():
     frame = build_frame(extract)
     labels = dict(zip(frame["person_id"], programme_before_labels(extract, frame)))
     assert labels == {"x": "Arbeidspraksis", "y": "Ikke i tiltak", "z": "Andre tiltak"}
+
+
+# --- Tables as data ---------------------------------------------------------------------
+
+def test_table_data_is_the_long_format_with_hidden_cells_empty_and_flagged():
+    compared = tables.compare_with_published(tables.tabell_2_1(small_frame()), "tabell_2_1")
+    data = tables.table_data(compared, "tabell_2_1")
+    assert list(data.columns) == ["table", "section", "row", "column", "value", "stars",
+                                  "unit", "flag"]
+    assert (data["table"] == "tabell_2_1").all() and len(data) == len(compared)
+    skjermet = data[(data["row"] == "Skjermet") & (data["column"] == "Gammelt")]
+    # Six old entrants, five with a sheltered provider: 5 of 6 would reveal the one other
+    # (complement rule), so both the count and the share are hidden, flagged, empty.
+    assert skjermet["flag"].tolist() == ["skjult", "skjult"]
+    assert skjermet["value"].isna().all()
+    total = data[(data["row"] == "Sum") & (data["column"] == "Gammelt") & (data["unit"] == "count")]
+    assert total["value"].item() == 6.0 and total["flag"].item() == ""
+    # Full precision: the display rounds, the data does not.
+    three = tables.table_data(tables.suppress_small_cells(tables.tabell_3_1(small_frame())),
+                              "tabell_3_1")
+    age = three[(three["row"] == "Gjennomsnittsalder") & (three["column"] == "Gammelt")]
+    assert age["value"].item() == pytest.approx((20 + 24 + 25 + 35 + 50 + 61) / 6, rel=1e-12)
+
+
+def test_book_table_carries_its_data_and_links_to_it():
+    compared = tables.compare_with_published(tables.tabell_3_1(small_frame()), "tabell_3_1")
+    shown = tables.show_comparison(compared, "tabell_3_1", "tbl-3-1", "Tabell 3.1", "Kilde: x",
+                                   synthetic=True)
+    bundle = shown._repr_mimebundle_()
+    payload = bundle[tables.TABLE_DATA_MIME]
+    assert payload["name"] == "tabell_3_1" and payload["columns"] == tables.DATA_COLUMNS
+    assert len(payload["records"]) == len(compared)
+    assert 'href="tabeller/tabell_3_1.csv"' in bundle["text/html"]
+    assert "Syntetisk" in bundle["text/html"]
