@@ -69,7 +69,7 @@ extract:
 
 synthetic: $(SYNTHETIC)/uttrekk.json
 
-$(SYNTHETIC)/uttrekk.json: helpers/synth.py helpers/synth_parameters.yaml | $(INSTALLED)
+$(SYNTHETIC)/uttrekk.json: $(wildcard helpers/synth/*.py) helpers/synth/parameters.yaml | $(INSTALLED)
 	$(BIN)/python -m helpers synth $(SYNTHETIC)
 
 benchmark: $(INSTALLED)

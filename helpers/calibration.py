@@ -13,7 +13,7 @@
   beside "Publisert", before small cells are hidden). The history facts of Figur 3.5/3.6
   come from `measures.history_counts` / `spells.programme_before_entry` on the extract
   (tests/reference_frame.py's `reference_history` cross-checks them).
-- `calibrate()`: the reproducible fitting step behind synth_parameters.yaml
+- `calibrate()`: the reproducible fitting step behind helpers/synth/parameters.yaml
   (`python -m helpers calibrate`).
 
 Which printed values are corrected, and why, is stated once, in `published.CORRECTIONS`
@@ -686,7 +686,7 @@ def _evaluate(params: dict, scale: float, seed: int):
 def calibrate(scale: float = 1.0, seed: int | None = None, iterations: int = 12,
               write: bool = True, path: str | Path | None = None, damp: float = 1.0,
               verbose: bool = True) -> pd.DataFrame:
-    """Fit the calibrated parameters of synth_parameters.yaml to the targets.
+    """Fit the calibrated parameters of helpers/synth/parameters.yaml to the targets.
 
     Reproducible: generate (scale, seed) -> analysis frame (helpers.spells.build_frame) ->
     compare with targets() -> shift each calibrated parameter toward its target (logit
@@ -730,7 +730,7 @@ def calibrate(scale: float = 1.0, seed: int | None = None, iterations: int = 12,
 
 def cli(argv: list[str]) -> int:
     """`python -m helpers calibrate [--scale S] [--seed N] [--iterations K] [--dry-run]`:
-    fit synth_parameters.yaml to data/published and print the calibration table;
+    fit helpers/synth/parameters.yaml to data/published and print the calibration table;
     `python -m helpers calibrate --check EXTRACT [--scale S]`: only print the calibration
     table of a synthetic extract already written."""
     parser = argparse.ArgumentParser(prog="python -m helpers calibrate", description=cli.__doc__)

@@ -271,7 +271,7 @@ def test_calibration_has_no_own_history_code():
 
 
 def test_calibrate_writes_the_parameter_file_atomically(tmp_path, monkeypatch):
-    """calibrate() rewrites synth_parameters.yaml (comments kept) all or nothing: when the
+    """calibrate() rewrites the parameter file (comments kept) all or nothing: when the
     final replace fails the earlier file is byte for byte as it was, with no temp file."""
     import os
 

@@ -1,17 +1,29 @@
-"""The synthetic extract generator (helpers.synth): determinism, contract, exact counts,
-and the register quirks it is meant to exercise."""
+"""The synthetic extract generator as a whole (helpers.synth): determinism, contract,
+exact counts, the designed entries, and the register quirks it is meant to exercise.
+The components, streams and draws one by one: tests/test_synth_model.py."""
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import synth
-from helpers.contract import FOLLOW_UP_CODES, TABLES, load_extract, validate
+from helpers import published, synth
+from helpers.contract import (
+    EDUCATION_LEVELS,
+    FOLLOW_UP_CODES,
+    PROGRAMME_CODES,
+    PROVIDER_TYPES,
+    TABLES,
+    load_extract,
+    validate,
+)
 from helpers.spells import build_frame, month_number
+from helpers.synth import assemble, persons
+from helpers.synth.streams import Streams
 
 SMALL = 0.02
 OPTIONAL_LATER = {"utdanning_hoyere", "forsok", "sporreundersokelse"}
@@ -80,8 +92,51 @@ def test_population_counts_are_exact(medium):
     assert (years[frame["programme"] == "utvidet"] >= 2017).all()
 
 
+def test_designed_entries_are_exactly_what_the_frame_finds(medium):
+    """The report's entry definition (helpers.spells.build_frame) finds exactly the
+    population entries the generator designed: the same persons, in the same month,
+    programme, provider, office and county, with the characteristics drawn for them."""
+    tables, _, frame = medium
+    streams = Streams(synth.DEFAULT_SEED)
+    state, spells, _ = synth.run_components(synth.load_parameters(), 0.05, streams)
+    again = assemble.tables(streams.scoped("assemble"), state["structure"], state["persons"], spells)
+    assert all(again[name].equals(tables[name]) for name in again)  # generate() is these steps
+    people, structure = state["persons"], state["structure"]
+    id_rank, ids_in_order = assemble.person_ids(Streams(synth.DEFAULT_SEED).scoped("assemble"), len(people))
+    population = np.flatnonzero(people.in_population)
+    ids = np.asarray(ids_in_order.take(id_rank[population]), dtype=object)
+    assert sorted(ids) == sorted(frame["person_id"])
+    found = frame.set_index("person_id").loc[ids]
+    month = people.entry_month[population]
+    provider = people.provider[population]
+    designed = {
+        "entry_month": [f"{m // 12}-{m % 12 + 1:02d}" for m in month],
+        "programme": np.array(persons.PROGRAMMES)[people.programme[population]],
+        "programme_code": np.array(PROGRAMME_CODES)[people.programme_code[population]],
+        "leverandor_id": np.where(provider >= 0, structure.providers.id[provider], None),
+        "provider_type": np.where(people.provider_type[population] >= 0,
+                                  np.array(PROVIDER_TYPES)[people.provider_type[population]], "ukjent"),
+        "nav_kontor": structure.offices.code[people.office[population]],
+        "fylke": structure.counties.code[people.county[population]],
+        "female": people.female[population],
+        "age": people.age[population],
+        "landgruppe": people.landgruppe[population],
+        "education": np.append(EDUCATION_LEVELS, "ukjent")[people.education[population]],
+        "reduced_capacity": people.reduced_capacity[population],
+        "aap": people.on_aap[population],
+    }
+    provider_id = found["leverandor_id"].astype(object)
+    found = found.assign(aap=found["aap_diagnosis"] != "ikke_aap",
+                         leverandor_id=provider_id.where(provider_id.notna(), None))
+    for column, values in designed.items():
+        assert list(found[column].astype(object)) == list(np.asarray(values, dtype=object)), column
+    # Employment at entry: as designed except where a programme before entry was a wage
+    # subsidy that went on into the entry month (its job counts too).
+    assert (found["job_at_entry"].to_numpy() == people.employed_at_entry[population]).mean() > 0.99
+
+
 def test_register_quirks_are_present(medium):
-    tables, extract, frame = medium
+    tables, _, frame = medium
     tiltak = tables["tiltak"]
     fu = tiltak[tiltak["tiltakskode"].isin(FOLLOW_UP_CODES)].sort_values(["person_id", "fra_dato"])
     same = fu["person_id"].eq(fu["person_id"].shift())
@@ -121,8 +176,8 @@ def test_reference_tables(medium):
     assert len(led) == 18 * 44 and led["kvartal"].min() == "2010Q1" and led["kvartal"].max() == "2020Q4"
     assert frame["unemployment_12"].notna().any()
     priser = tables["priser"].set_index(["tiltakskode", "aar"])["manedspris"]
-    published = pd.read_csv(synth.PARAMETERS_FILE.parent.parent / "data/published/tabell_6_1.csv")
-    value = dict(zip(published["row"], published["value"]))
+    prices = pd.read_csv(published.PUBLISHED_DIR / "tabell_6_1.csv")
+    value = dict(zip(prices["row"], prices["value"]))
     assert priser[("ARBEID_MED_BISTAND", 2014)] == value["Arbeid med bistand 2014"]
     assert priser[("OPPFOLGING", 2014)] == value["Oppfølging 2014"]
     assert priser[("OPPFOLGING", 2017)] == value["Oppfølging 2017"]
@@ -138,9 +193,11 @@ def test_population_sizes_in_parameters_match_published():
     assert params["populasjon"]["nytt"] == t["t21_sum_nytt_antall"]
 
 
-def test_helpers_draws():
-    u = np.linspace(0.001, 1.0, 20001)
-    assert abs(synth._geom1(u, 6.0).mean() - 6.0) < 0.1
-    assert abs(synth._geom0(u, 3.0).mean() - 3.0) < 0.1
-    cats = synth._categorical(u, np.array([0.2, 0.3, 0.5]))
-    assert np.allclose(np.bincount(cats) / len(u), [0.2, 0.3, 0.5], atol=0.001)
+def test_parameter_file_is_in_the_package_in_component_order():
+    """parameters.yaml sits in helpers/synth/ and its sections follow COMPONENTS."""
+    assert Path(synth.__file__).with_name("parameters.yaml") == synth.PARAMETERS_FILE
+    assert synth.PARAMETERS_FILE.exists()
+    text = synth.PARAMETERS_FILE.read_text(encoding="utf-8")
+    banners = [line for line in text.splitlines() if line.startswith("# Component ")]
+    assert [line.split("(")[1].split(")")[0] for line in banners] == [
+        f"helpers/synth/{component.name}.py" for component in synth.COMPONENTS]
