@@ -16,6 +16,7 @@ the functions here apply it themselves and need not be preceded by it.
 """
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -346,6 +347,32 @@ def _bar_label_text(value: float) -> str:
 
 # --- Figures ----------------------------------------------------------------------------
 
+NOTHING_TO_SHOW = ("Ingen tall å vise: uttrekket har ingen personer i gruppene figuren viser, "
+                   "eller alle tallene er skjult for å beskytte personopplysninger.")
+
+
+def nothing_to_show_figure(message: str = NOTHING_TO_SHOW) -> Figure:
+    """A short figure that says, in words, that there is nothing to draw."""
+    fig = ReportFigure(figsize=(FIGSIZE[0], 0.9), dpi=DPI)
+    fig.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=10)
+    return fig
+
+
+def _or_nothing(column: str):
+    """Decorator: when the tidy frame has no shown value in `column` (no rows, or every
+    value hidden), return `nothing_to_show_figure()` instead of an empty or broken figure."""
+    def wrap(draw):
+        @functools.wraps(draw)
+        def drawn(df: pd.DataFrame, *args, **kwargs) -> Figure:
+            if column in df.columns and not np.isfinite(
+                    pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)).any():
+                return nothing_to_show_figure()
+            return draw(df, *args, **kwargs)
+        return drawn
+    return wrap
+
+
+@_or_nothing("entrants")
 def entrants_by_year_plot(df: pd.DataFrame) -> Figure:
     """Figur 3.1: entrants per entry year, stacked by programme (Arbeid med bistand, old and
     new Oppfølging, Utvidet oppfølging i NAV). Columns year, programme_detail, entrants."""
@@ -377,6 +404,7 @@ def entrants_by_year_plot(df: pd.DataFrame) -> Figure:
         return _finish(fig)
 
 
+@_or_nothing("share")
 def aap_by_programme_plot(df: pd.DataFrame) -> Figure:
     """Figur 3.2: AAP status and diagnosis group at entry, one 100 % bar per programme.
     Columns programme (label), measure (category label), share (percent)."""
@@ -431,12 +459,14 @@ def _measures_by_year(df: pd.DataFrame, legend_title: str, function: str) -> Fig
         return _finish(fig)
 
 
+@_or_nothing("share")
 def characteristics_by_year_plot(df: pd.DataFrame) -> Figure:
     """Figur 3.3: characteristics at entry (50+, immigrants, reduced work capacity, other
     jobseekers, AAP), percent by entry year. Columns year, label (or measure), share."""
     return _measures_by_year(df, "Kjennetegn ved tilgang", "characteristics_by_year_plot")
 
 
+@_or_nothing("share")
 def psychiatric_by_year_plot(df: pd.DataFrame) -> Figure:
     """Figur 3.4: AAP with a psychiatric diagnosis as percent of AAP recipients and of all
     entrants, by entry year. Columns year, label (or measure), share."""
@@ -449,6 +479,7 @@ def _history(history: pd.DataFrame, function: str) -> pd.DataFrame:
                           relative_month=history["relative_month"].astype(float))
 
 
+@_or_nothing("share")
 def nav_history_plot(history: pd.DataFrame) -> Figure:
     """Figur 3.5: NAV status month by month in the 24 months before entry, one panel per
     status (reduced work capacity, other NAV user, not registered), one line per programme.
@@ -476,6 +507,7 @@ def nav_history_plot(history: pd.DataFrame) -> Figure:
         return _finish(fig)
 
 
+@_or_nothing("share")
 def programme_before_plot(df: pd.DataFrame) -> Figure:
     """Figur 3.6: labour-market programme the month before entry, percent by programme.
     'Ikke i tiltak' gets its own 0–100 % panel, the other categories one with a scale that
@@ -522,6 +554,7 @@ def programme_before_plot(df: pd.DataFrame) -> Figure:
         return _finish(fig)
 
 
+@_or_nothing("share")
 def job_history_plot(history: pd.DataFrame) -> Figure:
     """Figur 3.7: percent in work (strict: employed and in no other programme but wage
     subsidy) month by month in the 24 months before entry, one line per programme.
@@ -542,6 +575,7 @@ def job_history_plot(history: pd.DataFrame) -> Figure:
         return _finish(fig)
 
 
+@_or_nothing("share_remaining")
 def survival_plot(df: pd.DataFrame, legend_title: str = PROGRAMME) -> Figure:
     """Figur 2.9 / 2.10: percent still in the programme month by month from entry, a step
     line per group (programme, or provider type with legend_title='Leverandør').

@@ -123,6 +123,8 @@ def trend(subject: str, by_year: pd.Series, tolerance: float = SAME_WITHIN_PP) -
 def value_range(subject: str, by_year: pd.Series) -> str:
     """'{subject} lå mellom 46 og 55 prosent i årene 2013–2018.' (shown values only)."""
     shown = by_year.dropna().sort_index()
+    if by_year.empty:
+        return f"{subject}: {NO_ONE}."
     if shown.empty:
         return f"{subject} kan ikke vises ({HIDDEN})."
     years = f"{shown.index.min()}–{shown.index.max()}" if len(shown) > 1 else f"{shown.index[0]}"
@@ -155,6 +157,13 @@ def yearly_entrants(totals: pd.Series, tolerance: float = 0.02) -> str:
 
 def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
+
+
+def no_entrants(first_year: int, last_year: int) -> str:
+    """The notice a chapter shows when the extract has no entrants in the period."""
+    return (f"Uttrekket har ingen tilganger til oppfølgingstiltak i {first_year}–{last_year}. "
+            "Tabellene og figurene i dette kapitlet har derfor ingenting å vise, og setningene "
+            "sier det der tallene ellers ville stått.")
 
 
 def data_source(extract) -> str:

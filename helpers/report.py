@@ -22,8 +22,8 @@ import pandas as pd
 
 from helpers.cache import frame_and_grid
 from helpers.contract import Extract, load_extract
-from helpers.prose import norwegian_date
-from helpers.spells import MonthGrid
+from helpers.prose import no_entrants, norwegian_date
+from helpers.spells import FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR, MonthGrid
 
 SYNTHETIC_TITLE = "Syntetiske data"
 # Warnings attributed to these modules (our library and the notebooks' own cells) are errors.
@@ -83,11 +83,17 @@ class Report:
 def open_extract(path: str | os.PathLike, cache: str | os.PathLike | None = None,
                  banner: bool = True) -> Report:
     """Load and validate the extract at `path` (ContractError lists every problem), show the
-    data banner (when `banner`), and return it with its frame and grid, read from the cache
-    folder `cache` when the extract and the code defining the frame are unchanged."""
+    data banner (when `banner`; and a notice when there are no entrants in the period), and
+    return it with its frame and grid, read from the cache folder `cache` when the extract
+    and the code defining the frame are unchanged."""
     warnings.filterwarnings("error", module=OWN_CODE)
     extract = load_extract(Path(path))
     if banner:
         data_banner(extract)
     frame, grid = frame_and_grid(extract, cache)
+    if banner and frame.empty:
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"::: {{.callout-note}}\n{no_entrants(FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR)}"
+                         "\n:::\n"))
     return Report(extract=extract, frame=frame, grid=grid)

@@ -72,3 +72,25 @@ def test_sentences_name_the_empty_group_and_the_register_source(executed):
     assert "registeruttrekk" in texts and "Syntetiske data" not in texts
     appendix = " ".join(markdown_outputs(executed / "report" / "chapters" / "vedlegg_data_og_metode.ipynb"))
     assert "kalibreringen gjelder bare det syntetiske uttrekket" in appendix
+
+
+def test_an_extract_without_entrants_gives_a_book_that_says_so(tmp_path):
+    """Persons and follow-up spells, but every entry after 2018: the frame is empty. Every
+    chapter still runs, says that there is nothing to show, draws no empty axes, and no
+    sentence pretends a share was hidden."""
+    b = ExtractBuilder(kilde="register")
+    for i in range(8):
+        b.person(f"R{i}").tiltak(f"R{i}", "2019-03-01", None)
+    folder = tmp_path / "uttrekk"
+    folder.mkdir()
+    for name, table in b.tables().items():
+        table.to_csv(folder / f"{name}.csv", index=False)
+    (folder / "uttrekk.json").write_text(json.dumps(b.meta))
+    book = build.execute(folder, tmp_path / "build", progress=False)
+    chapter = book / "report" / "chapters" / "deltakersammensetning.ipynb"
+    texts = markdown_outputs(chapter)
+    assert any("ingen tilganger til oppfølgingstiltak i 2013–2018" in t for t in texts)
+    assert not any("skjult" in t for t in texts)
+    for path in sorted(book.rglob("*.ipynb")):
+        for text in markdown_outputs(path):
+            assert not re.search(r"\bnan\b", text, re.IGNORECASE), (path.name, text)

@@ -426,10 +426,12 @@ def test_missing_columns_are_named(draw, frame, value):
 
 
 @pytest.mark.parametrize("draw,frame,value", ALL, ids=IDS)
-def test_every_value_suppressed_draws_an_empty_figure(keep, draw, frame, value):
-    fig = keep(draw(frame().assign(**{value: np.nan})))
-    assert isinstance(fig, Figure)
-    assert not any(ax.get_lines() or ax.patches for ax in fig.axes)
+def test_every_value_suppressed_says_so_instead_of_drawing(keep, draw, frame, value):
+    for data in (frame().assign(**{value: np.nan}), frame().iloc[:0]):
+        fig = keep(draw(data))
+        assert isinstance(fig, Figure)
+        assert not any(ax.get_lines() or ax.patches for ax in fig.axes)
+        assert [t.get_text() for t in fig.texts] == [plots.NOTHING_TO_SHOW]
 
 
 def test_figures_do_not_depend_on_global_style(keep):

@@ -403,3 +403,37 @@ def test_frame_command_keeps_earlier_output_when_the_extract_is_malformed(tmp_pa
     with pytest.raises(ContractError, match=r"tiltak\.parquet: column 'til_dato': before fra_dato"):
         cli([str(bad), str(out)])
     assert out.read_bytes() == before
+
+
+def test_frame_command_never_removes_what_it_did_not_write(tmp_path):
+    # OUT an existing folder: refused, the folder and its files untouched (it used to be
+    # deleted and replaced by the Parquet file). OUT an existing file that is not a frame
+    # written by this command: refused too. A frame file it wrote earlier: replaced.
+    import subprocess
+    import sys
+
+    from helpers.contract import write_extract
+    from helpers.files import OutputError
+    from helpers.spells import cli, is_frame_file
+
+    b = ExtractBuilder().person("p").tiltak("p", "2014-01-10", "2014-03-20")
+    extract = write_extract(tmp_path / "uttrekk", b.tables(), b.meta)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work")
+    with pytest.raises(OutputError, match="er en mappe"):
+        cli([str(extract), str(folder)])
+    assert [p.name for p in folder.iterdir()] == ["thesis.tex"]
+    proc = subprocess.run([sys.executable, "-m", "helpers", "frame", str(extract), str(folder)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "er en mappe" in proc.stderr and "Traceback" not in proc.stderr
+    assert (folder / "thesis.tex").read_text() == "years of work"
+    other = tmp_path / "data.parquet"
+    pd.DataFrame({"x": [1]}).to_parquet(other)
+    with pytest.raises(OutputError, match="ikke skrevet av helpers"):
+        cli([str(extract), str(other)])
+    assert pd.read_parquet(other)["x"].tolist() == [1]
+    ours = tmp_path / "frame.parquet"
+    assert cli([str(extract), str(ours)]) == 0 and is_frame_file(ours)
+    assert cli([str(extract), str(ours)]) == 0
+    assert pd.read_parquet(ours)["person_id"].tolist() == ["p"]
