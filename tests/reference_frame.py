@@ -12,7 +12,14 @@ Readings taken where the written text needs one (each is stated where it is used
 
 * Months after the month of `uttrekksdato` are unobserved: a spell counts only in months up
   to and including the month of `uttrekksdato`, and an open spell (`til_dato` null) covers
-  every month from its start up to that month (DATA_CONTRACT.md, uttrekk.json).
+  every month from its start up to that month (DATA_CONTRACT.md, uttrekk.json). Months
+  before the month of `observasjonsstart` (default 2010-01-01) are unobserved too: no spell
+  counts in them, so they are months in none, but an entry needs its six months in none
+  inside the observed window.
+* Pieces of one follow-up spell (same code, provider, office and county, a missing value
+  equal to a missing one) that overlap or touch are joined into one spell from the first
+  start to the last end (ongoing if any piece is) before the entry spell is chosen; its
+  `fra_dato` is the entry_date and decides old/new.
 * "Longer spell" (README tie-break) is measured in days from `fra_dato` to `til_dato`;
   an open spell (still ongoing, end unknown) counts as longer than any closed spell, even
   one whose `til_dato` lies after `uttrekksdato`. (The README does not say how open spells
@@ -30,6 +37,7 @@ import datetime as dt
 
 import pandas as pd
 
+DEFAULT_OBSERVATION_START = dt.date(2010, 1, 1)  # contract: observasjonsstart's default
 FOLLOW_UP = ("OPPFOLGING", "ARBEID_MED_BISTAND", "UTVIDET_OPPFOLGING")
 # README tie-break order among follow-up spells starting on the same day.
 CODE_ORDER = {"ARBEID_MED_BISTAND": 0, "OPPFOLGING": 1, "UTVIDET_OPPFOLGING": 2}
@@ -110,17 +118,66 @@ def plain(value):
 # Spells -> months
 # --------------------------------------------------------------------------------------
 
-def spell_months(fra: dt.date, til: dt.date | None, last_observed: tuple[int, int]):
+class Window:
+    """The observed months: from the month of observasjonsstart to that of uttrekksdato."""
+
+    def __init__(self, first: tuple[int, int], last: tuple[int, int]):
+        self.first = first
+        self.last = last
+
+    def __contains__(self, month) -> bool:
+        return self.first <= month <= self.last
+
+
+def observed_window(meta: dict) -> Window:
+    """Contract: "`uttrekk.json` may give `observasjonsstart` (default 2010-01-01); the month
+    containing it and later months are observed", up to the month of uttrekksdato."""
+    start = meta.get("observasjonsstart")
+    first = month_of(pd.Timestamp(start).date()) if start else month_of(DEFAULT_OBSERVATION_START)
+    return Window(first, month_of(pd.Timestamp(meta["uttrekksdato"]).date()))
+
+
+def spell_months(fra: dt.date, til: dt.date | None, window: Window):
     """The months a spell counts in.
 
     Contract: "A spell counts in every calendar month that it covers for at least one day."
     "Spells with `til_dato` null are ongoing at `uttrekksdato`; months after it are
     unobserved." So a spell covers month(fra) .. month(til) (or .. month(uttrekksdato) when
-    open), and only months up to the month of uttrekksdato are kept.
+    open), and only observed months are kept ("Earlier months count for nothing").
     """
-    last = month_of(til) if til is not None else last_observed
-    last = min(last, last_observed)
-    return set(months_from_to(month_of(fra), last))
+    last = month_of(til) if til is not None else window.last
+    last = min(last, window.last)
+    first = max(month_of(fra), window.first)
+    return set(months_from_to(first, last))
+
+
+def join_pieces(spells: list[dict], key_columns: tuple[str, ...]) -> list[dict]:
+    """Pieces of one spell as one spell.
+
+    Contract: "pieces of one spell (same code, provider, office and county) that overlap or
+    touch (the next starts no later than the day after the previous ends) count as one
+    spell". Per key, walk the pieces by start; a piece that starts no later than the day
+    after the joined spell's end so far extends it (an open piece makes it open). The joined
+    spell keeps the first piece's other values.
+    """
+    by_key: dict[tuple, list[dict]] = {}
+    for s in spells:
+        by_key.setdefault(tuple(s[c] for c in key_columns), []).append(s)
+    joined = []
+    for pieces in by_key.values():
+        current = None
+        for piece in sorted(pieces, key=lambda s: s["fra_dato"]):
+            if current is not None and (current["til_dato"] is None or
+                                        piece["fra_dato"] <= current["til_dato"]
+                                        + dt.timedelta(days=1)):
+                if piece["til_dato"] is None or current["til_dato"] is None:
+                    current["til_dato"] = None
+                else:
+                    current["til_dato"] = max(current["til_dato"], piece["til_dato"])
+                continue
+            current = dict(piece)
+            joined.append(current)
+    return joined
 
 
 def rows_by_person(df: pd.DataFrame | None) -> dict[str, list[dict]]:
@@ -149,8 +206,7 @@ def reference_frame(extract) -> pd.DataFrame:
     Returns a DataFrame with the README's columns (see COLUMNS); dtypes are plain
     (object/None), the test normalises both sides before comparing.
     """
-    uttrekksdato = pd.Timestamp(extract.meta["uttrekksdato"]).date()
-    last_observed = month_of(uttrekksdato)
+    window = observed_window(extract.meta)
 
     persons = {plain(r["person_id"]): {k: plain(v) for k, v in r.items()}
                for r in extract["personer"].to_dict("records")}
@@ -172,21 +228,21 @@ def reference_frame(extract) -> pd.DataFrame:
     for pid in sorted(tiltak):
         row = person_row(pid, persons[pid], tiltak.get(pid, []), jobs.get(pid, []),
                          ytelser.get(pid, []), status.get(pid, []), provider_types,
-                         transition, unemployment, last_observed)
+                         transition, unemployment, window)
         if row is not None:
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
 
 
 def person_row(pid, person, tiltak, jobs, ytelser, status, provider_types, transition,
-               unemployment, last_observed):
+               unemployment, window):
     """One person's row of the frame, or None when the person has no entry in 2013–2018."""
 
     # ---- Status sets -----------------------------------------------------------------
     follow_up_months: set = set()
     for s in tiltak:
         if s["tiltakskode"] in FOLLOW_UP:
-            follow_up_months |= spell_months(s["fra_dato"], s["til_dato"], last_observed)
+            follow_up_months |= spell_months(s["fra_dato"], s["til_dato"], window)
 
     # "In job (strict): employed (≥4 h) and in no programme other than a follow-up
     # programme or LONNSTILSKUDD."  "A person is *employed* in a month if a relationship
@@ -194,20 +250,20 @@ def person_row(pid, person, tiltak, jobs, ytelser, status, provider_types, trans
     employed_months: set = set()
     for s in jobs:
         if s["timer_per_uke"] >= 4:
-            employed_months |= spell_months(s["fra_dato"], s["til_dato"], last_observed)
+            employed_months |= spell_months(s["fra_dato"], s["til_dato"], window)
     other_programme_months: set = set()
     for s in tiltak:
         if s["tiltakskode"] not in NOT_BLOCKING_JOB:
-            other_programme_months |= spell_months(s["fra_dato"], s["til_dato"], last_observed)
+            other_programme_months |= spell_months(s["fra_dato"], s["til_dato"], window)
     job_months = employed_months - other_programme_months
 
     # ---- Entry ---------------------------------------------------------------------------
-    entry = first_entry_2013_2018(follow_up_months)
+    entry = first_entry_2013_2018(follow_up_months, window)
     if entry is None:
         return None
 
     # ---- The entry spell -----------------------------------------------------------------
-    spell = entry_spell(tiltak, entry, last_observed)
+    spell = entry_spell(tiltak, entry, window)
     code = spell["tiltakskode"]
     entry_date = spell["fra_dato"]
     county = spell["fylke"]
@@ -237,14 +293,14 @@ def person_row(pid, person, tiltak, jobs, ytelser, status, provider_types, trans
     immigrant = landgruppe in (2, 3)
     education = person["utdanning"] if person["utdanning"] is not None else "ukjent"
 
-    aap_diagnosis = diagnosis_at(ytelser, entry, last_observed)
+    aap_diagnosis = diagnosis_at(ytelser, entry, window)
 
     # "reduced work capacity ... in the entry month": nedsatt arbeidsevne = innsatsgruppe
     # spesielt_tilpasset or varig_tilpasset; any brukerstatus spell covering the month.
     reduced_capacity = False
     for s in status:
         if s["innsatsgruppe"] in REDUCED and entry in spell_months(
-                s["fra_dato"], s["til_dato"], last_observed):
+                s["fra_dato"], s["til_dato"], window):
             reduced_capacity = True
 
     # "in job (strict), each in the entry month"
@@ -261,14 +317,14 @@ def person_row(pid, person, tiltak, jobs, ytelser, status, provider_types, trans
     outcomes = {}
     for k in (12, 18, 24):
         month = add_months(entry, k)
-        outcomes[f"job_{k}"] = None if month > last_observed else (month in job_months)
+        outcomes[f"job_{k}"] = None if month > window.last else (month in job_months)
         if unemployment is None:
             outcomes[f"unemployment_{k}"] = None
         else:
             outcomes[f"unemployment_{k}"] = unemployment.get((county, quarter_of(month)))
 
     # ---- Duration ------------------------------------------------------------------------
-    duration, censored = duration_of(follow_up_months, entry, last_observed)
+    duration, censored = duration_of(follow_up_months, entry, window)
 
     return {
         "person_id": pid,
@@ -297,7 +353,7 @@ def person_row(pid, person, tiltak, jobs, ytelser, status, provider_types, trans
     }
 
 
-def first_entry_2013_2018(follow_up_months: set):
+def first_entry_2013_2018(follow_up_months: set, window: Window):
     """The person's first entry month in 2013–2018, or None.
 
     Contract: "Entry (tilgang): a month in a follow-up programme after at least 6 months in
@@ -305,60 +361,65 @@ def first_entry_2013_2018(follow_up_months: set):
     first entry in 2013–2018."  So month m is an entry when m is a follow-up month and none
     of m-1, ..., m-6 is; the population takes the earliest such m with 2013 <= year <= 2018
     (an earlier entry before 2013 does not exclude a later one inside the window).
+    "An entry needs 6 observed months in none before it": m-1 .. m-6 must be observed.
     """
     for m in sorted(follow_up_months):
-        is_entry = all(add_months(m, -k) not in follow_up_months for k in range(1, 7))
+        is_entry = all(add_months(m, -k) not in follow_up_months
+                       and add_months(m, -k) in window for k in range(1, 7))
         if is_entry and 2013 <= m[0] <= 2018:
             return m
     return None
 
 
-def entry_spell(tiltak, entry, last_observed):
+def entry_spell(tiltak, entry, window):
     """The follow-up spell that gives the entry its programme, provider, office and county.
 
     Contract: "those of the follow-up spell covering the entry month". README: "when
     several follow-up spells cover the entry month, the one starting first gives programme,
     provider, office and county (ties: Arbeid med bistand, Oppfølging, Utvidet; then the
-    longer spell)". Length in days; an open spell is longer than any closed one.
+    longer spell)". DATA_CONTRACT.md completes the ties: "the later til_dato, an ongoing one
+    latest; then the lower leverandor_id; then the lower nav_kontor, then fylke; 'lower' is
+    plain text order and a missing value sorts last", with touching pieces joined first.
     """
-    candidates = [s for s in tiltak if s["tiltakskode"] in FOLLOW_UP
-                  and entry in spell_months(s["fra_dato"], s["til_dato"], last_observed)]
+    follow_up = [s for s in tiltak if s["tiltakskode"] in FOLLOW_UP]
+    joined = join_pieces(follow_up, ("tiltakskode", "leverandor_id", "nav_kontor", "fylke"))
+    candidates = [s for s in joined
+                  if entry in spell_months(s["fra_dato"], s["til_dato"], window)]
 
-    def length(s):
-        if s["til_dato"] is None:
-            return float("inf")
-        return (s["til_dato"] - s["fra_dato"]).days
+    def text_lower_first(value):
+        # plain text order, a missing value after every text
+        return (1, "") if value is None else (0, str(value))
 
-    best = None
-    for s in candidates:
-        key = (s["fra_dato"], CODE_ORDER[s["tiltakskode"]], -length(s))
-        if best is None or key < best[0]:
-            best = (key, s)
-    return best[1]
+    def sort_key(s):
+        ends_later_first = (0, 0) if s["til_dato"] is None else (1, -s["til_dato"].toordinal())
+        return (s["fra_dato"], CODE_ORDER[s["tiltakskode"]], ends_later_first,
+                text_lower_first(s["leverandor_id"]), text_lower_first(s["nav_kontor"]),
+                text_lower_first(s["fylke"]))
+
+    return min(candidates, key=sort_key)
 
 
-def diagnosis_at(ytelser, entry, last_observed) -> str:
+def diagnosis_at(ytelser, entry, window) -> str:
     """`aap_diagnosis` in the entry month.
 
     README: "`ikke_aap` / `psykisk` / `muskel_skjelett` / `annen` / `ukjent` (AAP with no
-    diagnosis)"; "when several AAP spells cover it, one with a known diagnosis and the
-    latest start wins".
+    diagnosis)". DATA_CONTRACT.md: "When several AAP spells cover the entry month, one with a
+    known diagnosis wins, then the latest start (touching pieces with the same diagnosis
+    count as one spell), then psykisk, muskel_skjelett, annen".
     """
-    covering = [s for s in ytelser if s["ytelse"] == "AAP"
-                and entry in spell_months(s["fra_dato"], s["til_dato"], last_observed)]
+    aap = join_pieces([s for s in ytelser if s["ytelse"] == "AAP"], ("diagnosegruppe",))
+    covering = [s for s in aap if entry in spell_months(s["fra_dato"], s["til_dato"], window)]
     if not covering:
         return "ikke_aap"
     known = [s for s in covering if s["diagnosegruppe"] is not None]
     if not known:
         return "ukjent"
-    latest = None
-    for s in known:
-        if latest is None or s["fra_dato"] > latest["fra_dato"]:
-            latest = s
-    return latest["diagnosegruppe"]
+    order = {"psykisk": 0, "muskel_skjelett": 1, "annen": 2}
+    chosen = min(known, key=lambda s: (-s["fra_dato"].toordinal(), order[s["diagnosegruppe"]]))
+    return chosen["diagnosegruppe"]
 
 
-def duration_of(follow_up_months: set, entry, last_observed) -> tuple[int, bool]:
+def duration_of(follow_up_months: set, entry, window) -> tuple[int, bool]:
     """(duration, duration_censored).
 
     Contract: "Duration: months from the entry month to the last month in a follow-up
@@ -373,7 +434,7 @@ def duration_of(follow_up_months: set, entry, last_observed) -> tuple[int, bool]
     run_of_none = 0
     complete_run = False
     month = add_months(entry, 1)
-    while month <= last_observed:
+    while month <= window.last:
         if month in follow_up_months:
             last_follow_up = month
             run_of_none = 0
@@ -409,13 +470,12 @@ def reference_history(frame: pd.DataFrame, extract) -> pd.DataFrame:
     (DATA_CONTRACT.md). Cross-checks helpers.measures.history_counts and
     helpers.spells.programme_before_entry, through helpers.calibration.history_shares.
     """
-    last_observed = month_of(pd.Timestamp(extract.meta["uttrekksdato"]).date())
+    window = observed_window(extract.meta)
     status = rows_by_person(extract["brukerstatus"])
     tiltak = rows_by_person(extract["tiltak"])
 
     def covers(spell: dict, month: tuple[int, int]) -> bool:
-        last = month_of(spell["til_dato"]) if spell["til_dato"] is not None else last_observed
-        return month_of(spell["fra_dato"]) <= month <= last
+        return month in spell_months(spell["fra_dato"], spell["til_dato"], window)
 
     def status_in(pid, month) -> str:
         covering = [s for s in status.get(pid, []) if covers(s, month)]

@@ -164,6 +164,8 @@ def _random_extract(seed: int, n_persons: int):
     rng = np.random.default_rng(seed)
     uttrekk_iso = UTTREKKSDATOER[seed % len(UTTREKKSDATOER)]
     b = ExtractBuilder(uttrekksdato=uttrekk_iso)
+    if seed % 4 == 1:  # a later observasjonsstart cuts into spells and entries
+        b.meta["observasjonsstart"] = "2012-08-20"
     for fylke, (navn, overgang) in COUNTIES.items():
         if fylke != "03":
             b.add("fylker", fylke=fylke, navn=navn, overgang_dato=overgang)
