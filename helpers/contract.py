@@ -13,7 +13,13 @@ Public API:
     cli(argv)                                `python -m helpers validate EXTRACT_DIR`
 
 Problem messages never contain whole rows (real extracts are personal data): only the
-offending value of the column concerned, with its 0-based data row number.
+offending value of the column concerned, with its 0-based data row number; identifiers
+(person_id, respondent_id) are never shown, only their row numbers, and an 11-digit run
+(the shape of a national identity number) is masked wherever it appears.
+
+Each table's own rules (types, nulls, enumerations, ranges, patterns, unique keys, dates
+before uttrekksdato) are checked by a pandera schema built from `TABLES`, lazily, so that
+every rule's failure cases are collected; cross-table rules are checked in code.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
@@ -45,6 +52,10 @@ INNSATSGRUPPER = ("standard", "situasjonsbestemt", "spesielt_tilpasset", "varig_
 REDUCED_CAPACITY_GROUPS = ("spesielt_tilpasset", "varig_tilpasset")
 DIAGNOSIS_GROUPS = ("psykisk", "muskel_skjelett", "annen")
 PROVIDER_TYPES = ("skjermet", "kommersiell", "ideell", "ukjent")
+SURVEY_PROGRAMMES = ("gammelt", "nytt", "utvidet")
+QUESTION_TYPES = ("kategori", "antall", "flervalg")
+EARLIEST_BIRTH_YEAR = 1900
+UTTREKKSDATO = "uttrekksdato"  # a bound that is the extract's own date (or its year)
 
 
 @dataclass(frozen=True)
@@ -54,11 +65,22 @@ class Column:
     kind: "string", "int", "float", "bool", "date" or "enum".
     values: the allowed values of an enum (or of an int code such as landgruppe).
     nullable: whether null is allowed.
+    minimum, maximum: the smallest and largest value allowed (numbers, both included);
+        maximum may be UTTREKKSDATO: for a date, not after uttrekksdato; for a year, not
+        after its year. Floats must also be finite.
+    pattern: a regular expression every text value must match in full, and what it means
+        (pattern_name: "a quarter (YYYYQn, ...)" gives the rule "not a quarter (...)").
+    identifier: values identify persons: messages show row numbers, never the values.
     """
     name: str
     kind: str
     nullable: bool = False
     values: tuple | None = None
+    minimum: float | None = None
+    maximum: float | str | None = None
+    pattern: str | None = None
+    pattern_name: str | None = None
+    identifier: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,8 @@ class Table:
     spell: bool = False  # has person_id, fra_dato, til_dato (til_dato null = ongoing)
     person_level: bool = False  # rows refer to persons (person_id must exist in personer)
     key: tuple[str, ...] = ()  # columns whose combination must be unique (lookup key)
+    min_rows: int = 0  # a table with fewer rows leaves the report nothing to compute
+    open_columns: bool = False  # other columns are data too (the survey's questions)
 
     @property
     def column_names(self) -> list[str]:
@@ -78,8 +102,8 @@ class Table:
 
 def _spell_columns(*extra: Column) -> tuple[Column, ...]:
     return (
-        Column("person_id", "string"),
-        Column("fra_dato", "date"),
+        Column("person_id", "string", identifier=True),
+        Column("fra_dato", "date", maximum=UTTREKKSDATO),
         Column("til_dato", "date", nullable=True),
         *extra,
     )
@@ -89,20 +113,20 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         Table("personer", (
-            Column("person_id", "string"),
-            Column("fodselsar", "int"),
+            Column("person_id", "string", identifier=True),
+            Column("fodselsar", "int", minimum=EARLIEST_BIRTH_YEAR, maximum=UTTREKKSDATO),
             Column("kjonn", "enum", values=("K", "M")),
             Column("landgruppe", "int", values=(1, 2, 3)),
             Column("utdanning", "enum", nullable=True, values=EDUCATION_LEVELS),
-        ), person_level=True, key=("person_id",)),
+        ), person_level=True, key=("person_id",), min_rows=1),
         Table("tiltak", _spell_columns(
             Column("tiltakskode", "enum", values=PROGRAMME_CODES),
             Column("leverandor_id", "string", nullable=True),
             Column("nav_kontor", "string"),
             Column("fylke", "string"),
-        ), spell=True, person_level=True),
+        ), spell=True, person_level=True, min_rows=1),
         Table("arbeidsforhold", _spell_columns(
-            Column("timer_per_uke", "float"),
+            Column("timer_per_uke", "float", minimum=0, maximum=24 * 7),
         ), spell=True, person_level=True),
         Table("ytelser", _spell_columns(
             Column("ytelse", "enum", values=("AAP", "UFORE")),
@@ -122,42 +146,53 @@ TABLES: dict[str, Table] = {
             Column("fylke", "string"),
             Column("navn", "string"),
             Column("overgang_dato", "date"),
-        ), key=("fylke",)),
+        ), key=("fylke",), min_rows=1),
         Table("ledighet", (
             Column("fylke", "string"),
-            Column("kvartal", "string"),
-            Column("ledighetsrate", "float"),
+            Column("kvartal", "string", pattern=r"\d{4}Q[1-4]",
+                   pattern_name="a quarter (expected YYYYQn, e.g. 2016Q3)"),
+            Column("ledighetsrate", "float", minimum=0, maximum=100),
         ), required=False, key=("fylke", "kvartal")),
         Table("priser", (
             Column("tiltakskode", "enum", values=PROGRAMME_CODES),
             Column("aar", "int"),
-            Column("manedspris", "float"),
+            Column("manedspris", "float", minimum=0),
         ), required=False, key=("tiltakskode", "aar")),
         Table("prisindeks", (
             Column("aar", "int"),
-            Column("indeks", "float"),
+            Column("indeks", "float", minimum=0),
         ), required=False, key=("aar",)),
         Table("forsok", (
-            Column("person_id", "string"),
+            Column("person_id", "string", identifier=True),
             Column("forsok", "enum", values=("SE-KLAR", "SE-NAV")),
             Column("enhet", "string"),
             Column("gruppe", "enum", values=("intervensjon", "kontroll")),
-            Column("startdato", "date"),
+            Column("startdato", "date", maximum=UTTREKKSDATO),
             Column("gift", "bool"),
             Column("har_barn", "bool"),
             Column("fullfort_vgs", "bool"),
-            Column("inntekt", "float"),
-            Column("arbeidstid", "float"),
-        ), required=False, person_level=True),
-        # The survey has one column per codebook question besides these.
+            Column("inntekt", "float", minimum=0),
+            Column("arbeidstid", "float", minimum=0, maximum=24 * 7),
+        ), required=False, person_level=True, key=("person_id", "forsok")),
+        # One row per responding job specialist; one column per codebook question besides
+        # these (their answers are checked against sporreundersokelse_kodebok).
         Table("sporreundersokelse", (
-            Column("respondent_id", "string"),
+            Column("respondent_id", "string", identifier=True),
             Column("aar", "int", values=(2015, 2019)),
             Column("tjenesteomrade", "string"),
-            Column("tiltak", "enum", values=("gammelt", "nytt")),
+            Column("fylke", "string"),
+            Column("leverandor_id", "string", nullable=True),
+            Column("tiltak", "enum", values=SURVEY_PROGRAMMES),
             Column("leverandortype", "enum", values=PROVIDER_TYPES),
             Column("sammenlignbart_omrade", "bool"),
-        ), required=False),
+        ), required=False, key=("respondent_id",), open_columns=True),
+        Table("sporreundersokelse_kodebok", (
+            Column("sporsmal", "string"),
+            Column("tekst", "string"),
+            Column("type", "enum", values=QUESTION_TYPES),
+            Column("kategorier", "string", nullable=True),
+            Column("figur", "string", nullable=True),
+        ), required=False, key=("sporsmal",)),
     )
 }
 
@@ -211,8 +246,10 @@ KILDER = ("syntetisk", "register")
 MAX_EXAMPLES = 5
 CSV_NULLS = ["", "NA", "NaN", "nan", "null", "NULL", "None", "N/A", "n/a"]
 _BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
-_QUARTER = r"\d{4}Q[1-4]"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ELEVEN_DIGITS = re.compile(r"\d{11}")
+_TIME_ZONE_SUFFIX = r"[T ]\d{2}:\d{2}.*(?:Z|[+-]\d{2}(?::?\d{2})?)$"  # a time with its zone
+LOCAL_TIME_ZONE = "Europe/Oslo"  # time-zone-aware timestamps are read as dates here
 
 
 class ContractError(Exception):
@@ -241,6 +278,7 @@ def _show(value) -> str:
         text = ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
     else:
         text = str(value)
+    text = _ELEVEN_DIGITS.sub("<11 sifre>", text)
     if len(text) > 40:
         text = text[:37] + "..."
     return repr(text)
@@ -352,28 +390,49 @@ def _coerce_bool(s: pd.Series):
 
 
 def _coerce_date(s: pd.Series):
+    """Dates as midnight timestamps. A time-zone-aware timestamp is first read in Oslo time
+    (a UTC timestamp of Oslo midnight is that Oslo date); any other time of day is refused,
+    never rounded to a date."""
     rule = "not a date (expected an ISO date, YYYY-MM-DD)"
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        if getattr(s.dtype, "tz", None) is not None:
-            s = s.dt.tz_localize(None)
-        return s.astype(DATE_DTYPE), _none(s), None
-    if not _is_str_like(s):
+        out = _local_naive(s)
+    elif not _is_str_like(s):
         return _wrong_type(s, DATE_DTYPE, rule)
-    text = _as_str(s)
-    try:  # fast path: every value is a plain ISO date
-        arr = pa.array(text, type=pa.string(), from_pandas=True).cast(pa.date32())
-        out = pd.Series(
-            arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False), index=s.index
-        ).astype(DATE_DTYPE)
-        return out, _none(s), None
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        pass
-    out = pd.to_datetime(text.str.strip(), format="ISO8601", errors="coerce")
-    if getattr(out.dtype, "tz", None) is not None:
-        out = out.dt.tz_localize(None)
-    out = out.astype(DATE_DTYPE)
-    bad = text.notna().to_numpy() & out.isna().to_numpy()
-    return out, bad, rule
+    else:
+        text = _as_str(s)
+        try:  # fast path: every value is a plain ISO date
+            arr = pa.array(text, type=pa.string(), from_pandas=True).cast(pa.date32())
+            out = pd.Series(
+                arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False), index=s.index
+            ).astype(DATE_DTYPE)
+            return out, _none(s), None
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            pass
+        text = text.str.strip()
+        zoned = _np_mask(text.str.contains(_TIME_ZONE_SUFFIX, regex=True))
+        values = np.full(len(s), np.datetime64("NaT"), dtype=DATE_DTYPE)
+        if (~zoned).any():
+            values[~zoned] = pd.to_datetime(text[~zoned], format="ISO8601",
+                                            errors="coerce").astype(DATE_DTYPE).to_numpy()
+        if zoned.any():
+            values[zoned] = _local_naive(pd.to_datetime(text[zoned], format="ISO8601",
+                                                        errors="coerce", utc=True)).to_numpy()
+        out = pd.Series(values, index=s.index)
+        bad = text.notna().to_numpy() & out.isna().to_numpy()
+        if bad.any():
+            return out.mask(bad), bad, rule
+    timed = _np_mask(out.notna() & (out != out.dt.normalize()))
+    if timed.any():
+        return out.mask(timed), timed, ("has a time of day (expected a date; a timestamp is "
+                                        "accepted only at midnight, Oslo time)")
+    return out, _none(s), None
+
+
+def _local_naive(s: pd.Series) -> pd.Series:
+    """Timestamps as naive Oslo wall-clock time (naive ones are taken as they are)."""
+    if getattr(s.dtype, "tz", None) is not None:
+        s = s.dt.tz_convert(LOCAL_TIME_ZONE).dt.tz_localize(None)
+    return s.astype(DATE_DTYPE)
 
 
 def _wrong_type(s: pd.Series, dtype, rule: str):
@@ -395,10 +454,127 @@ _COERCE = {
 # Validation
 # --------------------------------------------------------------------------------------
 
-def _check_table(table: Table, df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[str]]:
+def _plain_values(s: pd.Series) -> pd.Series:
+    """A categorical column (pandas categoricals, R factors, Arrow dictionaries) as its values."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return pd.Series(np.asarray(s, dtype=object), index=s.index, name=s.name)
+    return s
+
+
+def _bound(value, kind: str, meta: Mapping | None):
+    """A Column bound as a value: UTTREKKSDATO becomes the date (or, for a year, its year);
+    None when the meta data has no valid uttrekksdato."""
+    if value != UTTREKKSDATO:
+        return value
+    try:
+        date = pd.Timestamp(_dt.date.fromisoformat(str(meta.get("uttrekksdato"))))
+    except (ValueError, AttributeError):
+        return None
+    return date if kind == "date" else date.year
+
+
+def _show_bound(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"uttrekksdato {value.date().isoformat()}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _column_checks(col: Column, meta: Mapping | None) -> list[tuple[pandera.Check, str]]:
+    """The pandera checks of one column, each with the rule its message states."""
+    checks = []
+    if col.values is not None:
+        what = "unknown code" if col.kind == "enum" else "value not allowed"
+        checks.append((pandera.Check.isin(list(col.values)),
+                       f"{what} (allowed: {_allowed(col.values)})"))
+    if col.kind == "float":
+        checks.append((pandera.Check(lambda s: pd.Series(np.isfinite(s.to_numpy(dtype=float)),
+                                                         index=s.index)),
+                       "not a finite number"))
+    low, high = col.minimum, _bound(col.maximum, col.kind, meta)
+    if col.kind == "float":  # a non-finite value breaks the rule above, not a bound too
+        def at_least(bound):
+            return pandera.Check(lambda s: ~np.isfinite(s) | (s >= bound))
+
+        def at_most(bound):
+            return pandera.Check(lambda s: ~np.isfinite(s) | (s <= bound))
+    else:
+        at_least, at_most = pandera.Check.ge, pandera.Check.le
+    if low is not None:
+        checks.append((at_least(low), f"below the smallest value allowed ({_show_bound(low)})"))
+    if high is not None:
+        rule = (f"after {_show_bound(high)}" if col.kind == "date" else
+                f"after the year of uttrekksdato ({high})" if col.maximum == UTTREKKSDATO else
+                f"above the largest value allowed ({_show_bound(high)})")
+        checks.append((at_most(high), rule))
+    if col.pattern is not None:
+        checks.append((pandera.Check.str_matches(f"(?:{col.pattern})$"),
+                       f"not {col.pattern_name or 'matching ' + col.pattern}"))
+    return checks
+
+
+_SPELL_ORDER_RULE = "before fra_dato"
+
+
+def _schema(table: Table, present: list[str], meta: Mapping | None):
+    """A pandera schema of one table's own rules (for the columns present), and a map from
+    each check to (column shown in the message, rule)."""
+    rules: dict[tuple, tuple[str, str]] = {}
+    columns = {}
+    for col in table.columns:
+        if col.name not in present:
+            continue
+        checks = _column_checks(col, meta)
+        for number, (_, rule) in enumerate(checks):
+            rules[(col.name, number)] = (col.name, rule)
+        rules[(col.name, "not_nullable")] = (col.name, "empty (null) but the column may not be null")
+        columns[col.name] = pandera.Column(checks=[c for c, _ in checks], nullable=col.nullable)
+    frame_checks = []
+    if table.spell and {"fra_dato", "til_dato"} <= set(present):
+        frame_checks.append(pandera.Check(lambda df: ~(df["til_dato"] < df["fra_dato"]),
+                                          ignore_na=False))
+        rules[("frame", 0)] = ("til_dato", _SPELL_ORDER_RULE)
+    key = list(table.key) if table.key and set(table.key) <= set(present) else None
+    if key:
+        rules[("unique", None)] = ("+".join(key), "duplicate (must be unique)" if len(key) == 1
+                                   else "duplicate combination (must be unique)")
+    schema = pandera.DataFrameSchema(columns, checks=frame_checks, unique=key,
+                                     report_duplicates="all")
+    return schema, rules
+
+
+def _failures(schema, df: pd.DataFrame, rules: dict) -> dict[tuple[str, str], np.ndarray]:
+    """Validate lazily; every failing rule as {(column, rule): offending row numbers}."""
+    try:
+        schema.validate(df, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return {}
+    found: dict[tuple[str, str], set] = {}
+    for context, column, check, number, index in zip(
+            cases["schema_context"], cases["column"], cases["check"], cases["check_number"],
+            cases["index"]):
+        if check in ("field_uniqueness", "multiple_fields_uniqueness"):
+            where = ("unique", None)
+        elif check == "not_nullable":
+            where = (column, "not_nullable")
+        elif context == "DataFrameSchema":
+            where = ("frame", int(number))
+        else:
+            where = (column, int(number))
+        if where not in rules:
+            raise RuntimeError(f"unexpected pandera failure {context}/{column}/{check}")
+        if index is not None and not pd.isna(index):
+            found.setdefault(rules[where], set()).add(int(index))
+    return {key: np.array(sorted(rows), dtype=np.int64) for key, rows in found.items()}
+
+
+def _check_table(table: Table, df: pd.DataFrame, file: str,
+                 meta: Mapping | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Coerce one table to contract types and check its own rules (no cross-table rules).
 
-    Returns the coerced frame (a new frame; `df` is not modified) and the problems.
+    Returns the coerced frame (a new frame; `df` is not modified) and the problems, in
+    column order, one per column and rule.
     """
     problems: list[str] = []
     out = df.copy(deep=False)
@@ -407,6 +583,12 @@ def _check_table(table: Table, df: pd.DataFrame, file: str) -> tuple[pd.DataFram
     missing = [c.name for c in table.columns if c.name not in out.columns]
     for name in missing:
         problems.append(_problem(file, name, "missing (required column)"))
+    if len(out) < table.min_rows:
+        problems.append(_problem(file, None, f"has no rows (the report needs at least "
+                                             f"{table.min_rows})"))
+    unconvertible: dict[str, np.ndarray] = {}
+    as_given: dict[str, pd.Series] = {}  # values as they were read, for messages
+    present = []
     for col in table.columns:
         if col.name in missing:
             continue
@@ -414,44 +596,57 @@ def _check_table(table: Table, df: pd.DataFrame, file: str) -> tuple[pd.DataFram
         if isinstance(raw, pd.DataFrame):
             problems.append(_problem(file, col.name, "appears more than once"))
             continue
+        raw = _plain_values(raw)
         coerced, bad, rule = _COERCE[col.kind](raw)
         if bad.any():
-            problems.append(_problem(file, col.name, rule, bad, raw))
-        nulls = coerced.isna().to_numpy() & ~bad
-        if not col.nullable and nulls.any():
-            problems.append(_problem(file, col.name, "empty (null) but the column may not be null", nulls))
-        if col.values is not None:
-            outside = coerced.notna().to_numpy() & ~_np_mask(coerced.isin(col.values))
-            if outside.any():
-                what = "unknown code" if col.kind == "enum" else "value not allowed"
-                problems.append(_problem(file, col.name, f"{what} (allowed: {_allowed(col.values)})",
-                                         outside, coerced))
+            problems.append(_problem(file, col.name, rule, bad,
+                                     None if col.identifier else raw))
+        unconvertible[col.name] = bad
+        as_given[col.name] = raw
         out[col.name] = coerced
-    present = set(table.column_names) - set(missing)
-    if table.spell and {"fra_dato", "til_dato"} <= present:
-        before = _np_mask(out["til_dato"] < out["fra_dato"])
-        if before.any():
-            problems.append(_problem(file, "til_dato", "before fra_dato", before, out["til_dato"]))
-    if table.name == "ledighet" and "kvartal" in present:
-        k = out["kvartal"]
-        wrong = k.notna().to_numpy() & ~_np_mask(k.str.fullmatch(_QUARTER))
-        if wrong.any():
-            problems.append(_problem(file, "kvartal", "not a quarter (expected YYYYQn, e.g. 2016Q3)",
-                                     wrong, k))
-    if table.key and set(table.key) <= present:
-        keys = out[list(table.key)]
-        dup = keys.duplicated(keep=False).to_numpy() & keys.notna().all(axis=1).to_numpy()
-        if dup.any():
-            if len(table.key) == 1:
-                problems.append(_problem(file, table.key[0], "duplicate (must be unique)",
-                                         dup, out[table.key[0]]))
-            else:
-                combo = out[table.key[0]].astype(str)
-                for k in table.key[1:]:
-                    combo = combo + "/" + out[k].astype(str)
-                problems.append(_problem(file, "+".join(table.key),
-                                         "duplicate combination (must be unique)", dup, combo))
-    return out, problems
+        present.append(col.name)
+    if table.open_columns:
+        for name in out.columns:
+            if name not in table.column_names:
+                out[name] = _plain_values(out[name])
+    schema, rules = _schema(table, present, meta)
+    shown = {c.name: c for c in table.columns}
+    for (column, rule), rows in _failures(schema, out[present], rules).items():
+        if rule.startswith("empty (null)"):
+            rows = rows[~unconvertible[column][rows]]  # already reported as unconvertible
+        if len(rows) == 0:
+            continue
+        mask = np.zeros(len(out), dtype=bool)
+        mask[rows] = True
+        problems.append(_problem(file, column, rule, mask,
+                                 _shown_values(pd.DataFrame(as_given), column, shown)))
+    return out, _in_column_order(problems, file, table)
+
+
+def _shown_values(df: pd.DataFrame, column: str, columns: Mapping[str, Column]) -> pd.Series | None:
+    """What a message may show of a column's offending rows: None (row numbers only) for
+    identifiers; a key's values joined with '/' for a combination."""
+    names = column.split("+")
+    if any(columns[n].identifier for n in names):
+        return None
+    if len(names) == 1:
+        return df[column]
+    combo = df[names[0]].astype(str)
+    for name in names[1:]:
+        combo = combo + "/" + df[name].astype(str)
+    return combo
+
+
+def _in_column_order(problems: list[str], file: str, table: Table) -> list[str]:
+    """Problems sorted by the column they name, in the contract's column order (stable)."""
+    order = {name: i for i, name in enumerate(table.column_names)}
+
+    def position(problem: str) -> int:
+        m = re.match(re.escape(file) + r": column '([^']+)'", problem)
+        if not m:
+            return -1
+        return order.get(m.group(1).split("+")[0], len(order))
+    return sorted(problems, key=position)
 
 
 def _check_meta(meta, file: str = META_FILE) -> list[str]:
@@ -479,6 +674,20 @@ def _check_meta(meta, file: str = META_FILE) -> list[str]:
         problems.append(f"{file}: key 'kilde': unknown value (allowed: {_allowed(KILDER)}): {_show(kilde)}")
     if "beskrivelse" in meta and not isinstance(meta["beskrivelse"], str):
         problems.append(f"{file}: key 'beskrivelse': must be text")
+    start = meta.get("observasjonsstart")
+    if start is not None:
+        try:
+            first = _dt.date.fromisoformat(start) if isinstance(start, str) and \
+                _ISO_DATE.fullmatch(start) else None
+        except ValueError:
+            first = None
+        if first is None:
+            problems.append(f"{file}: key 'observasjonsstart': not a date (expected an ISO "
+                            f"date, YYYY-MM-DD): {_show(start)}")
+        elif isinstance(date, str) and _ISO_DATE.fullmatch(date) and not problems and \
+                first > _dt.date.fromisoformat(date):
+            problems.append(f"{file}: key 'observasjonsstart': after uttrekksdato ({date}): "
+                            f"{_show(start)}")
     return problems
 
 
@@ -500,7 +709,7 @@ def _check_all(tables: Mapping[str, pd.DataFrame], meta, files: Mapping[str, str
                 note = f"; {name}.csv is also accepted" if csv_ok else ""
                 problems.append(f"{file}: missing (required table{note})")
             continue
-        coerced[name], found = _check_table(table, tables[name], file)
+        coerced[name], found = _check_table(table, tables[name], file, meta)
         problems += found
     for name in tables:
         if name not in TABLES:
@@ -521,13 +730,13 @@ def _check_all(tables: Mapping[str, pd.DataFrame], meta, files: Mapping[str, str
             unknown = s.notna().to_numpy() & (known.get_indexer_for(s) < 0)
             if unknown.any():
                 problems.append(_problem(files.get(name, f"{name}.parquet"), "person_id",
-                                         "not in personer", unknown, s))
-    # Counties of tiltak and brukerstatus must be in fylker. (An unknown leverandor_id
-    # in tiltak is not an error: the contract makes its provider type `ukjent`.)
+                                         "not in personer", unknown))  # row numbers only
+    # Counties of tiltak, brukerstatus and the survey must be in fylker. (An unknown
+    # leverandor_id is not an error: the contract makes its provider type `ukjent`.)
     counties = usable("fylker", "fylke")
     if counties is not None:
         known = pd.Index(counties.dropna().unique())
-        for name in ("tiltak", "brukerstatus"):
+        for name in ("tiltak", "brukerstatus", "sporreundersokelse"):
             s = usable(name, "fylke")
             if s is None:
                 continue
@@ -535,7 +744,63 @@ def _check_all(tables: Mapping[str, pd.DataFrame], meta, files: Mapping[str, str
             if unknown.any():
                 problems.append(_problem(files.get(name, f"{name}.parquet"), "fylke",
                                          "unknown county (not in fylker)", unknown, s))
+    problems += _check_survey(coerced, files)
     return coerced, problems
+
+
+def _check_survey(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str]) -> list[str]:
+    """The survey and its codebook describe each other: every question column has a codebook
+    row and every codebook row a column; answers are the codebook's categories (kategori:
+    one; flervalg: several, ';'-separated) or, for antall, a count (a number >= 0)."""
+    survey, codebook = tables.get("sporreundersokelse"), tables.get("sporreundersokelse_kodebok")
+    if survey is None and codebook is None:
+        return []
+    survey_file = files.get("sporreundersokelse", "sporreundersokelse.parquet")
+    codebook_file = files.get("sporreundersokelse_kodebok", "sporreundersokelse_kodebok.parquet")
+    if codebook is None:
+        return [f"{codebook_file}: missing (required with {survey_file}: it describes the "
+                f"question columns)"]
+    if survey is None:
+        return [f"{survey_file}: missing (required with {codebook_file})"]
+    if not {"sporsmal", "type", "kategorier"} <= set(codebook.columns):
+        return []  # its own missing columns are already reported
+    base = set(TABLES["sporreundersokelse"].column_names)
+    questions = [c for c in survey.columns if c not in base]
+    described = codebook["sporsmal"].dropna().astype(str).tolist()
+    problems = []
+    undescribed = [q for q in questions if q not in described]
+    if undescribed:
+        problems.append(f"{survey_file}: question column(s) not in {codebook_file}: "
+                        + ", ".join(repr(q) for q in undescribed[:MAX_EXAMPLES]))
+    absent = [q for q in described if q not in questions]
+    if absent:
+        problems.append(f"{codebook_file}: column 'sporsmal': no such column in {survey_file}: "
+                        + ", ".join(repr(q) for q in absent[:MAX_EXAMPLES]))
+    for row in codebook.itertuples(index=False):
+        if row.sporsmal not in questions or pd.isna(row.type):
+            continue
+        answers = survey[row.sporsmal]
+        given = answers.notna().to_numpy()
+        if row.type == "antall":
+            numbers = pd.to_numeric(answers.astype(object), errors="coerce").astype(float)
+            bad = given & ~(np.isfinite(numbers.to_numpy()) & (numbers.to_numpy() >= 0))
+            rule = "not a count (expected a number >= 0, as the codebook's type antall says)"
+        else:
+            categories = [c.strip() for c in str(row.kategorier or "").split(";") if c.strip()]
+            text = answers.astype(object).map(lambda v: str(v).strip(), na_action="ignore")
+            if row.type == "flervalg":
+                allowed = set(categories)
+                ok = text.map(lambda v, allowed=allowed: {p.strip() for p in v.split(";")
+                                                          if p.strip()} <= allowed,
+                              na_action="ignore")
+            else:
+                ok = text.isin(categories)
+            bad = given & ~_np_mask(ok)
+            rule = (f"answer not among the codebook's categories "
+                    f"({_allowed(categories) if categories else 'none given'})")
+        if bad.any():
+            problems.append(_problem(survey_file, row.sporsmal, rule, bad, answers))
+    return problems
 
 
 def validate(extract: Extract) -> list[str]:
@@ -621,6 +886,11 @@ def load_extract(path: str | Path) -> Extract:
     unreadable: set[str] = set()
     for name, table in TABLES.items():
         parquet, csv = path / f"{name}.parquet", path / f"{name}.csv"
+        if parquet.is_file() and csv.is_file():
+            problems.append(f"{parquet.name} and {csv.name}: both present (keep one: the "
+                            f"report will not choose between two versions of a table)")
+            unreadable.add(name)
+            continue
         file = parquet if parquet.is_file() else csv if csv.is_file() else None
         if file is None:
             continue

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -166,16 +167,15 @@ def test_parquet_extract_written_by_write_extract_loads_the_same(tmp_path):
     assert schema.metadata is None or b"pandas" not in schema.metadata
 
 
-def test_parquet_is_preferred_over_csv(tmp_path):
+def test_a_table_as_both_parquet_and_csv_is_refused_naming_both(tmp_path):
     folder = write_csv_extract(tmp_path / "x", minimal_tables())
-    tables = minimal_tables()
-    tables["fylker"]["navn"] = ["FraParquet", "FraParquet"]
-    write_extract(tmp_path / "pq", tables, META)
+    write_extract(tmp_path / "pq", minimal_tables(), META)
     (tmp_path / "pq" / "fylker.parquet").replace(folder / "fylker.parquet")
-    (folder / "fylker.csv").write_text("this,is,not,the,table\n")
-    ext = load_extract(folder)
-    assert ext.files["fylker"] == "fylker.parquet"
-    assert ext["fylker"]["navn"].tolist() == ["FraParquet", "FraParquet"]
+    with pytest.raises(ContractError) as err:
+        load_extract(folder)
+    assert err.value.problems == [
+        "fylker.parquet and fylker.csv: both present (keep one: the report will not choose "
+        "between two versions of a table)"]
 
 
 def test_semicolon_csv_is_accepted(tmp_path):
@@ -247,10 +247,10 @@ def test_duplicate_person(tmp_path):
     text = load_broken(tmp_path, change)
     line = line_for(text, "personer.csv: column 'person_id'")
     assert "duplicate" in line
-    assert "row 2 'P002'" in line and "row 7 'P002'" in line
+    assert line.endswith("row 2, row 7")  # an identifier's value is never shown
     assert "1958" not in text and "1953" not in text  # fodselsar of rows 7 and 2
     # The person P007 vanished, so the spell tables mention it as unknown (reported too).
-    assert "tiltak.csv: column 'person_id': not in personer: row 7 'P007'" in text
+    assert "tiltak.csv: column 'person_id': not in personer: row 7" in text
 
 
 def test_unknown_person_in_spell_table(tmp_path):
@@ -259,8 +259,9 @@ def test_unknown_person_in_spell_table(tmp_path):
         t["forsok"].loc[0, "person_id"] = "P998"
     text = load_broken(tmp_path, change)
     line = line_for(text, "arbeidsforhold.csv: column 'person_id'")
-    assert line == "arbeidsforhold.csv: column 'person_id': not in personer: row 4 'P999'"
-    assert line_for(text, "forsok.csv: column 'person_id'").endswith("row 0 'P998'")
+    assert line == "arbeidsforhold.csv: column 'person_id': not in personer: row 4"  # ids never shown
+    assert line_for(text, "forsok.csv: column 'person_id'").endswith("not in personer: row 0")
+    assert "P99" not in text
     assert "24.25" not in text and "2015-05-05" not in text  # timer_per_uke, fra_dato of row 4
 
 
@@ -282,6 +283,7 @@ def test_parquet_date_column_of_wrong_type(tmp_path):
     fylker = minimal_tables()["fylker"]
     fylker["overgang_dato"] = [20160401, 20170101]
     fylker.to_parquet(folder / "fylker.parquet", index=False)
+    (folder / "fylker.csv").unlink()
     with pytest.raises(ContractError) as err:
         load_extract(folder)
     line = line_for(body(err), "fylker.parquet: column 'overgang_dato'")
@@ -339,6 +341,19 @@ def test_missing_required_table_and_absent_optional_table(tmp_path):
     ("forsok", "gift", "ja", "not a boolean"),
     ("ledighet", "kvartal", "2016-3", "not a quarter"),
     ("ledighet", "kvartal", "2016Q5", "not a quarter"),
+    # values the types allow but the world does not (issue 6)
+    ("arbeidsforhold", "timer_per_uke", "inf", "not a finite number"),
+    ("arbeidsforhold", "timer_per_uke", "-3", "below the smallest value allowed (0)"),
+    ("arbeidsforhold", "timer_per_uke", "200", "above the largest value allowed (168)"),
+    ("personer", "fodselsar", "2031", "after the year of uttrekksdato (2020)"),
+    ("personer", "fodselsar", "1820", "below the smallest value allowed (1900)"),
+    ("tiltak", "fra_dato", "2021-01-01", "after uttrekksdato 2020-12-31"),
+    ("ytelser", "fra_dato", "2021-03-01", "after uttrekksdato 2020-12-31"),
+    ("forsok", "startdato", "2022-01-01", "after uttrekksdato 2020-12-31"),
+    ("ledighet", "ledighetsrate", "140", "above the largest value allowed (100)"),
+    ("forsok", "arbeidstid", "-1", "below the smallest value allowed (0)"),
+    ("tiltak", "fra_dato", "2015-02-02 10:30:00",
+     "has a time of day (expected a date; a timestamp is accepted only at midnight"),
 ])
 def test_value_rules(tmp_path, table, column, value, rule):
     def change(t):
@@ -349,6 +364,161 @@ def test_value_rules(tmp_path, table, column, value, rule):
     assert shown_rows(line) == [1]
     if value:
         assert line.endswith(f"row 1 '{value}'")
+
+
+def test_a_spell_may_end_after_uttrekksdato(tmp_path):
+    tables = minimal_tables()
+    tables["tiltak"].loc[1, "til_dato"] = "2022-06-30"  # a planned end is not an error
+    assert load_extract(write_csv_extract(tmp_path / "x", tables))["tiltak"]["til_dato"].max() \
+        == pd.Timestamp("2022-06-30")
+
+
+def _tiltak_with_fra_dato(tmp_path, fra: pd.Series) -> Path:
+    """The minimal extract with tiltak as Parquet whose fra_dato column is `fra`."""
+    folder = write_csv_extract(tmp_path / "x", minimal_tables())
+    tiltak = pd.read_csv(folder / "tiltak.csv", dtype=str, keep_default_na=False)
+    tiltak["fra_dato"] = fra
+    (folder / "tiltak.csv").unlink()
+    tiltak.to_parquet(folder / "tiltak.parquet", index=False)
+    return folder
+
+
+def test_time_zone_aware_timestamps_are_read_as_oslo_dates(tmp_path):
+    # Oslo midnight written as UTC (as database and R exports give it) is the Oslo date,
+    # not the day before: 2015-03-01 00:00 Oslo = 2015-02-28 23:00 UTC.
+    oslo_midnight = pd.date_range("2015-03-01", periods=N_PERSONS, freq="7D", tz="Europe/Oslo")
+    folder = _tiltak_with_fra_dato(tmp_path, pd.Series(oslo_midnight.tz_convert("UTC")))
+    fra = load_extract(folder)["tiltak"]["fra_dato"]
+    assert fra.iloc[0] == pd.Timestamp("2015-03-01")
+    assert (fra.to_numpy() == oslo_midnight.tz_localize(None).to_numpy()).all()
+
+
+def test_time_zone_aware_text_is_read_as_oslo_dates(tmp_path):
+    tables = minimal_tables()
+    tables["tiltak"].loc[0, "fra_dato"] = "2015-06-30T22:00:00Z"  # 1 July, Oslo midnight
+    tables["tiltak"].loc[1, "fra_dato"] = "2015-02-01T00:00:00+01:00"
+    fra = load_extract(write_csv_extract(tmp_path / "x", tables))["tiltak"]["fra_dato"]
+    assert fra.iloc[0] == pd.Timestamp("2015-07-01")
+    assert fra.iloc[1] == pd.Timestamp("2015-02-01")
+
+
+def test_a_time_of_day_is_refused_never_shifted(tmp_path):
+    times = pd.Series(pd.date_range("2015-03-01", periods=N_PERSONS, freq="7D"))
+    times.iloc[[2, 5]] += pd.Timedelta(hours=13)
+    utc = pd.Series(pd.date_range("2015-03-01", periods=N_PERSONS, freq="7D", tz="UTC"))
+    for fra, rows in ((times, [2, 5]), (utc, list(range(N_PERSONS)))):  # UTC midnight is 01:00 Oslo
+        folder = _tiltak_with_fra_dato(tmp_path / str(len(rows)), fra)
+        with pytest.raises(ContractError) as err:
+            load_extract(folder)
+        line = line_for(body(err), "tiltak.parquet: column 'fra_dato'")
+        assert "has a time of day" in line
+        assert shown_rows(line) == rows[:5]
+
+
+def test_categorical_text_columns_are_accepted(tmp_path):
+    # pandas categoricals and R factors arrive in Parquet as dictionary-encoded strings
+    folder = write_csv_extract(tmp_path / "x", minimal_tables())
+    for name in ("tiltak", "personer"):
+        df = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+        for column in df.columns:
+            df[column] = df[column].replace("", None).astype("category")
+        (folder / f"{name}.csv").unlink()
+        df.to_parquet(folder / f"{name}.parquet", index=False)
+    assert pa.types.is_dictionary(pq.read_schema(folder / "tiltak.parquet").field("tiltakskode").type)
+    ext = load_extract(folder)
+    reference = load_extract(write_csv_extract(tmp_path / "y", minimal_tables()))
+    for name in ("tiltak", "personer"):
+        pd.testing.assert_frame_equal(ext[name], reference[name])
+
+
+@pytest.mark.parametrize("table", ["personer", "tiltak", "fylker"])
+def test_an_empty_required_table_is_refused(tmp_path, table):
+    def change(t):
+        t[table] = t[table].iloc[0:0]
+    line = line_for(load_broken(tmp_path, change), f"{table}.csv: has no rows")
+    assert "needs at least 1" in line
+
+
+def test_identifiers_are_never_shown_and_eleven_digits_are_masked(tmp_path):
+    def change(t):
+        t["tiltak"].loc[3, "person_id"] = "01017012345"  # unknown person, shaped like an id
+        t["tiltak"].loc[4, "tiltakskode"] = "KODE 01017054321"
+    text = load_broken(tmp_path, change)
+    assert "01017012345" not in text and "01017054321" not in text
+    assert line_for(text, "tiltak.csv: column 'person_id'").endswith("not in personer: row 3")
+    assert "'KODE <11 sifre>'" in line_for(text, "tiltak.csv: column 'tiltakskode'")
+
+
+def test_observasjonsstart_is_checked(tmp_path):
+    for value, expected in (("2010/01/01", "key 'observasjonsstart': not a date"),
+                            ("2021-01-01", "key 'observasjonsstart': after uttrekksdato")):
+        folder = write_csv_extract(tmp_path / value.replace("/", "_"), minimal_tables(),
+                                   meta={**META, "observasjonsstart": value})
+        with pytest.raises(ContractError) as err:
+            load_extract(folder)
+        assert [p[:len(expected) + 14] for p in err.value.problems] == \
+            [f"uttrekk.json: {expected}"]
+    ok = write_csv_extract(tmp_path / "ok", minimal_tables(),
+                           meta={**META, "observasjonsstart": "2012-03-01"})
+    assert load_extract(ok).meta["observasjonsstart"] == "2012-03-01"
+
+
+def _survey() -> dict[str, pd.DataFrame]:
+    survey = pd.DataFrame({
+        "respondent_id": ["R1", "R2", "R3"], "aar": ["2015", "2019", "2019"],
+        "tjenesteomrade": ["A", "A", "B"], "fylke": ["03", "11", "03"],
+        "leverandor_id": ["LEV0", "", "LEV1"], "tiltak": ["gammelt", "utvidet", "nytt"],
+        "leverandortype": ["skjermet", "ukjent", "kommersiell"],
+        "sammenlignbart_omrade": ["true", "true", "false"],
+        "motefrekvens": ["ukentlig", "sjeldnere", "ukentlig"],
+        "deltakere": ["11", "12.5", "9"],
+        "temaer": ["jobb;helse", "", "helse"],
+    })
+    codebook = pd.DataFrame({
+        "sporsmal": ["motefrekvens", "deltakere", "temaer"],
+        "tekst": ["Hvor ofte møter du deltakeren?", "Antall deltakere", "Tema (flere svar)"],
+        "type": ["kategori", "antall", "flervalg"],
+        "kategorier": ["ukentlig;annenhver uke;sjeldnere", "", "jobb;helse;bolig"],
+        "figur": ["Figur 2.1", "Figur 2.5", "Figur 2.2"],
+    })
+    return {"sporreundersokelse": survey, "sporreundersokelse_kodebok": codebook}
+
+
+def test_survey_with_codebook_loads(tmp_path):
+    ext = load_extract(write_csv_extract(tmp_path / "x", {**minimal_tables(), **_survey()}))
+    assert ext["sporreundersokelse"]["tiltak"].tolist() == ["gammelt", "utvidet", "nytt"]
+    assert ext["sporreundersokelse"]["sammenlignbart_omrade"].tolist() == [True, True, False]
+    assert ext["sporreundersokelse_kodebok"]["type"].tolist() == ["kategori", "antall", "flervalg"]
+
+
+def test_survey_answers_follow_the_codebook(tmp_path):
+    tables = {**minimal_tables(), **_survey()}
+    survey = tables["sporreundersokelse"]
+    survey.loc[1, "motefrekvens"] = "daglig"
+    survey.loc[2, "deltakere"] = "-2"
+    survey.loc[0, "temaer"] = "jobb;penger"
+    survey["ukjent_sporsmal"] = ["a", "b", "c"]
+    survey.loc[2, "fylke"] = "99"
+    with pytest.raises(ContractError) as err:
+        load_extract(write_csv_extract(tmp_path / "x", tables))
+    text = body(err)
+    assert line_for(text, "sporreundersokelse.csv: column 'motefrekvens'").endswith(
+        "answer not among the codebook's categories (ukentlig, annenhver uke, sjeldnere): "
+        "row 1 'daglig'")
+    assert shown_rows(line_for(text, "sporreundersokelse.csv: column 'deltakere'")) == [2]
+    assert "row 0 'jobb;penger'" in line_for(text, "sporreundersokelse.csv: column 'temaer'")
+    assert "'ukjent_sporsmal'" in line_for(text, "sporreundersokelse.csv: question column(s)")
+    assert "row 2 '99'" in line_for(text, "sporreundersokelse.csv: column 'fylke'")
+
+
+def test_survey_without_codebook_is_refused(tmp_path):
+    tables = {**minimal_tables(), **_survey()}
+    del tables["sporreundersokelse_kodebok"]
+    with pytest.raises(ContractError) as err:
+        load_extract(write_csv_extract(tmp_path / "x", tables))
+    assert err.value.problems == [
+        "sporreundersokelse_kodebok.parquet: missing (required with sporreundersokelse.csv: "
+        "it describes the question columns)"]
 
 
 def test_duplicate_reference_key(tmp_path):
@@ -427,6 +597,7 @@ def test_write_extract_failing_midway_leaves_earlier_output_untouched(tmp_path, 
 def test_unreadable_file_is_reported_without_its_contents(tmp_path):
     folder = write_csv_extract(tmp_path / "x", minimal_tables())
     (folder / "fylker.csv").write_text("fylke,navn,overgang_dato\n03,Oslo,2016-04-01,HEMMELIG\n")
+    (folder / "leverandorer.csv").unlink()
     (folder / "leverandorer.parquet").write_bytes(b"not parquet")
     with pytest.raises(ContractError) as err:
         load_extract(folder)

@@ -237,6 +237,10 @@ def _random_extract(seed: int, n_persons: int):
                 break
             start = end_index + int(rng.choice([-1, 0, 1, 1, 2, 4, 7]))  # overlap, adjacent, gaps
     extract = b.build()
+    for name, table in extract.tables.items():  # the contract refuses spells starting later
+        if "fra_dato" in table.columns:
+            after = pd.to_datetime(table["fra_dato"]) > pd.Timestamp(uttrekk_iso)
+            extract.tables[name] = table[~after.to_numpy()].reset_index(drop=True)
     problems = validate(extract)
     assert not problems, problems[:5]
     return extract

@@ -26,7 +26,7 @@ from helpers.synth import assemble, persons
 from helpers.synth.streams import Streams
 
 SMALL = 0.02
-OPTIONAL_LATER = {"utdanning_hoyere", "forsok", "sporreundersokelse"}
+OPTIONAL_LATER = {"utdanning_hoyere", "forsok", "sporreundersokelse", "sporreundersokelse_kodebok"}
 
 
 def _hashes(folder):
