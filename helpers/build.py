@@ -295,17 +295,30 @@ def resolve_engine(engine: str) -> str:
     return "quarto"
 
 
-def _render(book_dir: Path, out_dir: Path, engine: str) -> dict[str, Path | None]:
-    """Render the executed book into `out_dir` with `engine`; the files written."""
+def _render(book_dir: Path, out_dir: Path, engine: str, fallback: bool = False
+            ) -> dict[str, Path | str | None]:
+    """Render the executed book into `out_dir` (empty) with `engine`; the files written and
+    the engine that wrote them. With `fallback`, a failing Quarto is reported and the book
+    is rendered with pandoc + Typst instead, so that Quarto's presence never fails a run."""
     _, config, _ = load_executed(book_dir)
     name = pdf_name(config)
     if engine == "quarto":
-        render_quarto(book_dir, out_dir)
-        pdfs = sorted(out_dir.rglob("*.pdf"))
-        return {"html": out_dir / "index.html", "pdf": pdfs[0] if pdfs else None}
+        try:
+            render_quarto(book_dir, out_dir)
+        except BookError as exc:
+            if not fallback:
+                raise
+            print(f"Quarto klarte ikke å lage boka ({exc}); lager den med pandoc + Typst "
+                  "i stedet (samme _quarto.yml).", file=sys.stderr)
+            remove_path(out_dir)
+            out_dir.mkdir()
+            return _render(book_dir, out_dir, "pandoc")
+        pdf = out_dir / name
+        return {"html": out_dir / "index.html", "pdf": pdf if pdf.is_file() else None,
+                "engine": "quarto"}
     index = render_html(book_dir, out_dir, pdf_name=name)
     render_pdf(book_dir, out_dir / name)
-    return {"html": index, "pdf": out_dir / name}
+    return {"html": index, "pdf": out_dir / name, "engine": "pandoc"}
 
 
 def build(extract_dir: str | os.PathLike, out_dir: str | os.PathLike = "_book",
@@ -317,7 +330,7 @@ def build(extract_dir: str | os.PathLike, out_dir: str | os.PathLike = "_book",
 
     Returns the paths written: {"html": index.html, "pdf": the PDF, "engine": ...}.
     """
-    engine = resolve_engine(engine)
+    requested, engine = engine, resolve_engine(engine)
     out_dir = Path(out_dir).resolve()
     extract_dir, meta, build_dir, cache_dir, failed_dir, config_path = _prepare(
         extract_dir, build_dir, config_path, progress)
@@ -327,9 +340,9 @@ def build(extract_dir: str | os.PathLike, out_dir: str | os.PathLike = "_book",
         _execute_into(book_tmp, extract_dir, cache_dir, failed_dir, meta, config_path, progress,
                       jobs)
         out_tmp.mkdir()
-        written = _render(book_tmp, out_tmp, engine)
+        written = _render(book_tmp, out_tmp, engine, fallback=requested == "auto")
     return {key: out_dir / path.relative_to(out_tmp) if isinstance(path, Path) else path
-            for key, path in written.items()} | {"engine": engine}
+            for key, path in written.items()}
 
 
 def cli(argv: list[str] | None = None) -> int:

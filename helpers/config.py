@@ -64,8 +64,12 @@ def format_options(config: dict, name: str) -> dict:
 
 
 def pdf_name(config: dict) -> str:
-    """File name of the PDF: the book title as an ASCII slug (what Quarto names it too)."""
-    title = str((config.get("book") or {}).get("title") or "bok").lower()
+    """File name of the PDF: book.output-file + .pdf (what Quarto names it), else the book
+    title as an ASCII slug."""
+    book = config.get("book") or {}
+    if book.get("output-file"):
+        return Path(str(book["output-file"])).stem + ".pdf"
+    title = str(book.get("title") or "bok").lower()
     for a, b in (("æ", "ae"), ("ø", "o"), ("å", "a")):
         title = title.replace(a, b)
     return (re.sub(r"[^a-z0-9]+", "-", title).strip("-") or "bok") + ".pdf"

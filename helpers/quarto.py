@@ -2,9 +2,15 @@
 
 Quarto reads the executed book's copy of `_quarto.yml` (written by helpers.build) and
 renders HTML and PDF with `--no-execute`: the notebooks arrive executed by papermill.
+
+Quarto links require.js and jQuery from a CDN into every page of a notebook with an HTML
+output, in case it is a JavaScript widget. The book's HTML outputs are static tables, and
+the research servers have no network (offline, the inline `define(...)` that follows
+fails), so those links are taken out again unless an output does carry JavaScript.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -53,6 +59,33 @@ def render_quarto(book_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Pa
     if proc.returncode != 0:
         raise BookError(f"quarto render feilet i {project_dir}")
     rendered = project_dir / ((config.get("project") or {}).get("output-dir") or "_book")
+    if not _outputs_carry_javascript(project_dir):
+        for page in rendered.rglob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            offline = _WIDGET_SCRIPTS.sub("", text)
+            if offline != text:
+                page.write_text(offline, encoding="utf-8")
     out_dir = Path(out_dir)
     shutil.copytree(rendered, out_dir, dirs_exist_ok=True)
     return out_dir
+
+
+# What Quarto (src/core/jupyter/widgets.ts) adds for possible JavaScript widgets.
+_WIDGET_SCRIPTS = re.compile(
+    r'<script src="https://cdn\.jsdelivr\.net/npm/(?:requirejs|jquery)@[^"]*"[^>]*></script>\n?'
+    r"|<script type=\"application/javascript\">define\('jquery', \[\],\s*function\(\) "
+    r"\{return window\.jQuery;\}\)</script>\n?")
+_JAVASCRIPT_MIMES = ("application/javascript", "application/vnd.jupyter.widget-view+json")
+
+
+def _outputs_carry_javascript(project_dir: Path) -> bool:
+    """Whether any executed notebook of the book has an output that runs JavaScript."""
+    for path in project_dir.rglob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                html = data.get("text/html", "")
+                html = "".join(html) if isinstance(html, list) else html
+                if any(m in data for m in _JAVASCRIPT_MIMES) or "<script" in html:
+                    return True
+    return False

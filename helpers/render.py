@@ -47,7 +47,8 @@ REMOVE_CELL_TAGS = {"remove-cell", "remove_cell", "injected-parameters", "parame
 REMOVE_INPUT_TAGS = {"remove-input", "remove_input", "remove-code", "hide-input", "hide-code"}
 REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output", "hide-output"}
 MIME_ORDER = {
-    "html": ("text/markdown", "text/html", "image/svg+xml", "image/png", "image/jpeg",
+    # As Quarto chooses: HTML prefers text/html, every other format text/markdown.
+    "html": ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg",
              "text/plain"),
     "typst": ("text/markdown", "text/html+table", "image/svg+xml", "image/png", "image/jpeg",
               "text/plain", "text/html"),
@@ -206,6 +207,8 @@ def _book_meta(config: dict, manifest: dict) -> dict:
     out = {
         "title": book.get("title", ""),
         "subtitle": book.get("subtitle", ""),
+        "author": ", ".join(book["author"]) if isinstance(book.get("author"), list)
+        else str(book.get("author") or ""),
         "lang": config.get("lang", "nb"),
     }
     if meta.get("kilde") == "syntetisk":

@@ -9,6 +9,8 @@ reads one value for a sentence.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -288,6 +290,9 @@ def table_data(table: pd.DataFrame, name: str) -> pd.DataFrame:
     return data[DATA_COLUMNS].reset_index(drop=True)
 
 
+_FONT_FAMILY = re.compile(r"font-family:[^;{}]*;?")
+
+
 class BookTable:
     """A table as the book shows it (a great-tables table) together with its data (the long
     format of `table_data`). Displayed in a notebook, it shows the table and carries the data
@@ -299,7 +304,12 @@ class BookTable:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         records = self.data.astype(object).where(self.data.notna(), None).to_dict("records")
-        return {"text/html": self.gt._repr_html_(),
+        html = self.gt._repr_html_()
+        return {"text/html": html,
+                # What HTML-less formats (Typst) take: the same table as a raw HTML block,
+                # without its web font stack, so that Quarto's and our Typst conversions
+                # use the document's font instead of warning about each missing one.
+                "text/markdown": "```{=html}\n" + _FONT_FAMILY.sub("", html) + "\n```\n",
                 "text/plain": f"<tabell {self.name}: {len(self.data)} celler>",
                 TABLE_DATA_MIME: {"name": self.name, "columns": DATA_COLUMNS,
                                   "records": records}}
