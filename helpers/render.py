@@ -50,7 +50,9 @@ MIME_ORDER = {
     # As Quarto chooses: HTML prefers text/html, every other format text/markdown.
     "html": ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg",
              "text/plain"),
-    "typst": ("text/markdown", "text/html+table", "image/svg+xml", "image/png", "image/jpeg",
+    # Typst: an HTML table first (gt_tables.lua makes it a real table; a BookTable's
+    # text/markdown copy of it is for Quarto), then markdown.
+    "typst": ("text/html+table", "text/markdown", "image/svg+xml", "image/png", "image/jpeg",
               "text/plain", "text/html"),
 }
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from great_tables import GT
 
-from helpers import build, render, report
+from helpers import build, render, report, tables
 from helpers import config as book_config
 from helpers.contract import Extract, write_extract
 from tests.builders import ExtractBuilder
@@ -55,10 +55,12 @@ def notebook(heading: str, table: bool = False, figure: bool = False, banner: st
             "text/markdown": banner, "text/plain": "<IPython.core.display.Markdown object>"})]
         nb.cells.append(cell)
     nb.cells.append(nbformat.v4.new_markdown_cell("Tekst med æøå."))
-    if table:
-        cell = nbformat.v4.new_code_cell("GT(df, id='x')")
-        cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
-            "text/html": gt_html(), "text/plain": "GT(...) at 0x7f00deadbeef"})]
+    if table:  # what a BookTable displays: the GT HTML, the same for Typst, and its data
+        cell = nbformat.v4.new_code_cell("tables.with_data(GT(df, id='x'), data, 'x')")
+        bundle = tables.BookTable(None, pd.DataFrame(columns=tables.DATA_COLUMNS), "x")
+        bundle.gt = type("Shown", (), {"_repr_html_": staticmethod(gt_html)})()
+        cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1,
+                                               data=bundle._repr_mimebundle_())]
         nb.cells.append(cell)
     if figure:
         cell = nbformat.v4.new_code_cell("plt.plot([1, 2, 3])")
