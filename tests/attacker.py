@@ -348,7 +348,6 @@ def read_book(frame: pd.DataFrame, outputs: dict) -> Book:
 def book_outputs(frame: pd.DataFrame) -> dict:
     """Everything the chapters show about the entrants, as the notebooks compute it
     (report/chapters/deltakersammensetning.ipynb, innretning.ipynb, index.ipynb)."""
-    main = frame[frame["programme"].isin(MAIN).to_numpy(dtype=bool)]
     return {
         "tabell_2_1": tables.compare_with_published(tables.tabell_2_1(frame), "tabell_2_1"),
         "tabell_3_1": tables.compare_with_published(tables.tabell_3_1(frame), "tabell_3_1"),
@@ -357,8 +356,8 @@ def book_outputs(frame: pd.DataFrame) -> dict:
         "entrants_per_year": tables.entrants_per_year(frame),
         "entrants_by_programme": tables.entrants_by_programme(frame),
         "aap_by_programme": tables.aap_by_programme(frame),
-        "characteristics_by_year": tables.characteristics_by_year(main),
-        "psychiatric_by_year": tables.psychiatric_by_year(main),
+        "characteristics_by_year": tables.characteristics_by_year(frame),
+        "psychiatric_by_year": tables.psychiatric_by_year(frame),
         "psychiatric_by_programme": tables.psychiatric_by_programme(frame),
     }
 

@@ -136,11 +136,11 @@ def test_property_no_hidden_cell_of_a_distribution_is_recoverable(seed):
 # --- Across tables: nothing the book shows lets a reader solve for a hidden count ---------
 # tests/attacker.py reads everything the book shows about an extract as linear equations
 # and solves them exactly (rational row reduction), apart from helpers.disclosure.
-
-
-# The rules hold within each table only: a hidden cell of one table can be solved for with
-# the cells of another, so the tests marked with this fail (helpers.disclosure, issue 6).
-WITHIN_TABLES_ONLY = pytest.mark.xfail(strict=True, reason="disclosure holds within tables only")
+# With the rules applied table by table (commits bf6e839 and 3fc0b47, where the two tests
+# below were marked xfail(strict)) they fail on every seed: the attacker solves, e.g.,
+# Tabell 2.1's hidden non-profit count from Vedleggstabell 1's N, the new programme's other
+# providers row by row (Tabell 3.1 − Vedleggstabell 1), Utvidet's n from the years' totals,
+# and AAP-minus-psychiatric of a year from Figur 3.3 and 3.4.
 
 
 def test_the_attacker_solves_a_cell_left_open_by_the_shown_cells():
@@ -191,7 +191,6 @@ def attacker_frame(rng: np.random.Generator, n: int | None = None) -> pd.DataFra
     })
 
 
-@WITHIN_TABLES_ONLY
 @pytest.mark.parametrize("seed", range(12))
 def test_property_no_hidden_count_is_solvable_from_the_whole_book(seed):
     frame = attacker_frame(np.random.default_rng(seed))
@@ -212,7 +211,6 @@ def sixty_new_entrants() -> ExtractBuilder:
     return b
 
 
-@WITHIN_TABLES_ONLY
 def test_sixty_persons_tabell_2_1_hidden_provider_count_is_not_given_by_vedlegg_1():
     # Within Tabell 2.1 the 2 non-profit entrants are hidden, and so is the smallest other
     # non-zero cell of the column. Were that the commercial 8 while Vedleggstabell 1 prints
