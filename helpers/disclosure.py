@@ -3,8 +3,8 @@
 A real extract is personal data. Tables and figures show only aggregates, and an aggregate
 that rests on 1 to MIN_CELL − 1 persons is not shown (zero is shown: it reveals nobody).
 Hiding such a cell is not enough when the reader can subtract: a hidden provider count is
-the Sum minus the other counts, a hidden share is 100 minus its complement. So every
-table and figure applies the same three rules (`hidden_cells` applies them together):
+the Sum minus the other counts, a hidden share is 100 minus its complement. Within one
+table three rules do it (`hidden_cells` applies them together):
 
 - Primary (`is_small`): a cell resting on 1–4 persons is hidden.
 - Complement (`share_mask`): a share k of n (or a count k beside its shown total n) is
@@ -17,8 +17,29 @@ table and figure applies the same three rules (`hidden_cells` applies them toget
   minus the visible cells) – the smallest visible non-zero cell is hidden as well (a zero
   cell only when no non-zero one is left).
 
+Across tables (`hidden_across`). The book shows the same persons in many places: a
+programme's entrants in Tabell 2.1, 3.1, the sentences and Figur 3.1–3.4, the new
+programme's providers in Tabell 2.1 and Vedleggstabell 1, the years of Figur 3.1 and 3.3
+adding up to the programmes of Tabell 3.1. So every count the book shows, anywhere, is one
+named population cell (a key such as "nytt/kommersiell|n"), and the tables' linear
+relations are stated once (a total is the sum of its parts: the providers of a programme,
+the years of a detail, the programmes of a year, Tabell 3.1's Nytt = Vedleggstabell 1's
+columns + the new programme's other providers, which no table shows). The rule is then:
+
+- The same cell is hidden everywhere or nowhere: a key hidden in one table is hidden in
+  all, and a share whose total is hidden is hidden too.
+- No count of 1–4 persons that is not shown – a hidden cell, the complement n − k of a
+  share, a cell never shown such as the rest group of Vedleggstabell 1 – may be fixed by
+  the shown cells and the relations, by exact linear algebra over all tables at once, nor
+  be a set of hidden parts of a shown total that must all be 1. Where one is, a shown
+  cell that leaves it open is hidden as well – the nearest (in a relation with it first),
+  and among those the cheapest: non-zero, then the fewest shown cells hidden with it, then
+  the fewest persons – until none is; a cell hidden on the way that the others fix anyway
+  is shown again.
+
 The rules prevent exact recovery of a hidden cell; the reader still learns the sum of the
-hidden cells of a distribution.
+hidden cells of a distribution. Means (ages, months) rest on their group's n and are
+hidden with it; bounds other than zero and "all 1" are not used to solve for cells.
 """
 from __future__ import annotations
 
@@ -116,3 +137,306 @@ def hidden_cells(persons, n, groups=None) -> np.ndarray:
     if groups is None:
         return hidden
     return distribution_mask(persons, groups, hidden, totals=n)
+
+
+# --- Across tables ----------------------------------------------------------------------
+
+def _complement_key(key: str, denominator: str) -> str:
+    return f"{denominator} − {key}"
+
+
+class _Relations:
+    """Linear relations total = sum of parts, indexed by key."""
+
+    def __init__(self, relations: list[tuple[str, list[str]]]):
+        self.terms = [[(total, -1.0)] + [(part, 1.0) for part in parts]
+                      for total, parts in relations]
+        self.totals = [total for total, _ in relations]
+        self.parts = [list(parts) for _, parts in relations]
+        self.of_key: dict[str, list[int]] = {}
+        for i, terms in enumerate(self.terms):
+            for key, _ in terms:
+                self.of_key.setdefault(key, []).append(i)
+
+    def component(self, start: str, unknown: set) -> tuple[list[str], list[int]]:
+        """The unknown keys linked to `start` through relations, and those relations
+        (nearest first: breadth first from `start`)."""
+        keys, rows, level, seen_rows = {start}, [], [start], set()
+        while level:
+            following = []
+            for key in level:
+                for i in self.of_key.get(key, ()):
+                    if i in seen_rows:
+                        continue
+                    seen_rows.add(i)
+                    rows.append(i)
+                    for other, _ in self.terms[i]:
+                        if other in unknown and other not in keys:
+                            keys.add(other)
+                            following.append(other)
+            level = following
+        return sorted(keys), rows
+
+    def distances(self, start: str, unknown: set) -> dict[str, int]:
+        """For every key in a relation linked to `start` through unknown keys: the number
+        of relations between them (0: in a relation with `start`)."""
+        distance, level, seen_rows, hops = {start: 0}, [start], set(), 0
+        while level:
+            following = []
+            for key in level:
+                for i in self.of_key.get(key, ()):
+                    if i in seen_rows:
+                        continue
+                    seen_rows.add(i)
+                    for other, _ in self.terms[i]:
+                        if other not in distance:
+                            distance[other] = hops
+                            if other in unknown:
+                                following.append(other)
+            level, hops = following, hops + 1
+        return distance
+
+    def solve(self, unknown: set, rows=None) -> set:
+        """Which unknown keys the relations (`rows`, default all) fix, whatever the others:
+        e_j lies in the row space of the relations restricted to the unknowns.
+
+        Exact shortcuts first – a relation with one unknown fixes it; an unknown in only one
+        relation is that relation solved for it, and the relation says nothing about the
+        other unknowns – then singular values on what is left; an unknown set aside is fixed
+        when the combination of the others it equals is in the row space of what is left."""
+        rows = range(len(self.terms)) if rows is None else rows
+        live = {i: {k for k, _ in self.terms[i] if k in unknown} for i in rows}
+        live = {i: ks for i, ks in live.items() if ks}
+        of_key: dict[str, set] = {}
+        for i, ks in live.items():
+            for k in ks:
+                of_key.setdefault(k, set()).add(i)
+        fixed: set = set()
+        aside: list[tuple[str, int]] = []
+        queue = list(live)
+        while queue:
+            i = queue.pop()
+            if i not in live:
+                continue
+            ks = live[i]
+            if len(ks) == 1:  # one unknown left: the relation fixes it
+                (k,) = ks
+                fixed.add(k)
+                del live[i]
+                for j in of_key.pop(k):
+                    if j in live:
+                        live[j].discard(k)
+                        queue.append(j)
+                continue
+            for k in ks:
+                if len(of_key[k]) == 1:  # only here: set aside with its relation
+                    aside.append((k, i))
+                    del live[i]
+                    of_key.pop(k)
+                    for other in ks - {k}:
+                        of_key[other].discard(i)
+                        queue.extend(of_key[other])
+                    break
+        # What is left: each unknown in two or more relations, in components.
+        spaces: dict[str, tuple[dict, np.ndarray]] = {}  # key -> (component index, row basis)
+        for start in sorted(of_key):
+            if start in spaces or not of_key[start]:
+                continue
+            keys, todo, core_rows = {start}, [start], set()
+            while todo:
+                for i in of_key[todo.pop()]:
+                    if i in core_rows:
+                        continue
+                    core_rows.add(i)
+                    for k in live[i]:
+                        if k not in keys:
+                            keys.add(k)
+                            todo.append(k)
+            index = {key: j for j, key in enumerate(sorted(keys))}
+            basis = self._row_space(index, sorted(core_rows), live)
+            fixed |= {key for key, j in index.items()
+                      if 1 - (basis[:, j] ** 2).sum() <= 1e-9}
+            for key in keys:
+                spaces[key] = (index, basis)
+        # The keys set aside, latest first: each is a combination of the others.
+        expression: dict[str, dict] = {}
+        for k, i in reversed(aside):
+            coefs = dict(self.terms[i])
+            combination: dict[str, float] = {}
+            for other, c in coefs.items():
+                if other == k or other not in unknown or other in fixed:
+                    continue
+                for key, weight in expression.get(other, {other: 1.0}).items():
+                    combination[key] = combination.get(key, 0.0) - weight * c / coefs[k]
+            combination = {key: c for key, c in combination.items() if abs(c) > 1e-12}
+            expression[k] = combination
+            if self._in_row_space(combination, spaces):
+                fixed.add(k)
+        return fixed
+
+    @staticmethod
+    def _in_row_space(combination: dict, spaces: dict) -> bool:
+        parts: dict[int, tuple[dict, np.ndarray, np.ndarray]] = {}
+        for key, c in combination.items():
+            if key not in spaces:
+                return False  # in no relation left: free
+            index, basis = spaces[key]
+            part = parts.setdefault(id(index), (index, basis, np.zeros(len(index))))
+            part[2][index[key]] = c
+        return all((v @ v) - ((basis @ v) ** 2).sum() <= 1e-9 * (v @ v)
+                   for _, basis, v in parts.values())
+
+    def _row_space(self, index: dict, rows: list[int], live: dict) -> np.ndarray:
+        """An orthonormal basis (rows) of the row space of the relations on these keys."""
+        matrix = np.zeros((len(rows), len(index)))
+        for r, i in enumerate(rows):
+            for key, coef in self.terms[i]:
+                if key in live[i]:
+                    matrix[r, index[key]] += coef
+        _, s, vt = np.linalg.svd(matrix, full_matrices=False)
+        rank = int((s > s.max() * max(matrix.shape) * 1e-12).sum()) if len(s) else 0
+        return vt[:rank]
+
+
+def hidden_across(displays: pd.DataFrame, relations: list[tuple[str, list[str]]],
+                  persons) -> np.ndarray:
+    """Disclosure across tables: which displayed cells to hide so that no count of 1–4
+    persons can be solved for from everything shown (the module docstring's rule).
+
+    `displays`: one row per number shown anywhere – `key` (the population cell it counts:
+    the same key in two tables is the same count), `denominator` (the key of the total it
+    is a share of, or None for a count shown on its own), optionally `share` (default:
+    it has a denominator; False for a mean, which is shown with its group's n but has no
+    complement) and `hidden` (hidden by the caller's own rules). `relations`: (total,
+    parts) pairs, total = sum of parts, over any keys, shown or not (a key never shown is
+    unknown to the reader unless it is 0). `persons`: the true count of every key.
+
+    Starts from the primary and complement rules (a key of 1–4 persons is hidden
+    everywhere; a share is hidden where k or n − k is 1–4) and hides further keys, with
+    everything shown of them and every share of them, until no unknown count of 1–4 is
+    fixed by the shown ones. Returns, per display, whether it is hidden.
+    """
+    persons = {key: float(value) for key, value in dict(persons).items()}
+    n_rows = len(displays)
+    keys = displays["key"].astype(object).to_numpy()
+    denominators = (np.array([d if isinstance(d, str) else None
+                              for d in displays["denominator"]], dtype=object)
+                    if "denominator" in displays else np.full(n_rows, None, dtype=object))
+    has_denominator = np.array([d is not None for d in denominators], dtype=bool)
+    share = (displays["share"].to_numpy(dtype=bool) if "share" in displays
+             else has_denominator) & has_denominator
+    missing = {k for k in keys if k not in persons} | {
+        d for d in denominators if d is not None and d not in persons}
+    if missing:
+        raise KeyError(f"persons mangler for {sorted(missing)[:5]}")
+    k = np.array([persons[key] for key in keys], dtype=float)
+    n = np.array([persons[d] if d is not None else np.nan for d in denominators], dtype=float)
+
+    # A share's complement n − k is a count too (the reader subtracts it from its total).
+    pairs = []
+    for key, denominator in dict.fromkeys(zip(keys[share], denominators[share])):
+        complement = _complement_key(key, denominator)
+        persons[complement] = persons[denominator] - persons[key]
+        pairs.append((denominator, [key, complement]))
+    system = _Relations(list(relations) + pairs)
+    all_keys = set(persons)
+
+    # Primary and complement rules: small keys everywhere, shares by display.
+    hidden_keys = set(keys[is_small(k)])
+    hidden_display = np.zeros(n_rows, dtype=bool)
+    hidden_display[share] = is_small(n[share] - k[share])
+    if "hidden" in displays:
+        hidden_display |= displays["hidden"].to_numpy(dtype=bool)
+    displayed = set(keys) | {d for d in denominators if d is not None}
+    cost_of: dict[str, list[int]] = {}
+    for i, (key, denominator) in enumerate(zip(keys, denominators)):
+        cost_of.setdefault(key, []).append(i)
+        if denominator is not None:
+            cost_of.setdefault(denominator, []).append(i)
+
+    def shown_mask(hidden: set) -> np.ndarray:
+        return ~hidden_display & ~np.array(
+            [key in hidden or (d is not None and d in hidden)
+             for key, d in zip(keys, denominators)], dtype=bool)
+
+    def known_keys(hidden: set) -> tuple[set, set]:
+        shown = shown_mask(hidden)
+        visible = set(keys[shown]) | {d for d, kk in zip(denominators[shown], k[shown])
+                                      if d is not None and kk > 0}
+        known = visible | {key for key in all_keys - displayed if persons[key] == 0}
+        changed = True
+        while changed:  # a known zero total: its parts (counts, never negative) are zero
+            changed = False
+            for total, parts in zip(system.totals, system.parts):
+                if total in known and persons[total] == 0:
+                    new = [p for p in parts if p not in known]
+                    if new:
+                        known.update(new)
+                        changed = True
+        return known, visible
+
+    def exposures(hidden: set):
+        """Unknown counts of 1–4 fixed by the shown ones: (key, None) for a linear
+        solution, (key, relation) for hidden parts of a known total that must all be 1."""
+        known, visible = known_keys(hidden)
+        unknown = all_keys - known
+        determined = system.solve(unknown)
+        found = [(key, None) for key in sorted(determined) if is_small(persons[key])]
+        if not found:
+            for i, (total, parts) in enumerate(zip(system.totals, system.parts)):
+                if total not in known and total not in determined:
+                    continue
+                open_parts = [p for p in parts if p in unknown and p not in determined]
+                values = [persons[p] for p in open_parts]
+                if len(open_parts) >= 2 and min(values) >= 1 and sum(values) == len(values):
+                    found.append((open_parts[0], i))
+                    break
+        return found, visible, unknown, determined
+
+    def still_fixed(target: str, hidden: set) -> bool:
+        known, _ = known_keys(hidden)
+        unknown = all_keys - known
+        if target not in unknown:
+            return True
+        _, rows = system.component(target, unknown)
+        return target in system.solve(unknown, rows)
+
+    added: list[str] = []
+    for _ in range(10 * len(all_keys) + 10):
+        found, visible, unknown, _ = exposures(hidden_keys)
+        if not found:
+            break
+        target, relation = found[0]
+        shown = shown_mask(hidden_keys)
+        # Nearest first (the target's own relations), then cheapest.
+        distance = system.distances(target, unknown)
+        if relation is not None:
+            distance.update({key: -1 for key, _ in system.terms[relation]})
+        candidates = sorted((key for key in distance if key in visible),
+                            key=lambda key: (distance[key], persons[key] == 0,
+                                             int(shown[cost_of.get(key, [])].sum()),
+                                             persons[key], key))
+        if not candidates:
+            raise RuntimeError(f"hidden_across: {target} kan regnes ut, men ingen vist celle "
+                               "kan skjules for å hindre det")
+        choice = candidates[0]
+        if relation is None:  # one that leaves the target open by itself, if there is one
+            for candidate in candidates[:12]:
+                if not still_fixed(target, hidden_keys | {candidate}):
+                    choice = candidate
+                    break
+        hidden_keys.add(choice)
+        added.append(choice)
+    else:  # pragma: no cover - every round hides one more key
+        raise RuntimeError("hidden_across fant ingen løsning")
+    # A key hidden on the way that the shown cells fix anyway protects nothing: show it
+    # again, when that lets no count of 1–4 be solved for (latest first).
+    determined = exposures(hidden_keys)[3]
+    for key in reversed(added):
+        if key not in determined:
+            continue
+        trial = hidden_keys - {key}
+        found, _, _, trial_determined = exposures(trial)
+        if not found:
+            hidden_keys, determined = trial, trial_determined
+    return ~shown_mask(hidden_keys)

@@ -3,7 +3,11 @@
 Computations return tidy DataFrames (section, row, column, unit, value, numerator) whose
 row and column labels are the published table's, so the "publisert" column is a join.
 Before anything is shown, cells are hidden by the rules of helpers.disclosure (cells
-resting on 1–4 persons, and cells that would reveal them by subtraction). `*_gt`
+resting on 1–4 persons, and cells that would reveal them by subtraction) – across the
+book, not table by table: `book_disclosure` names every count that the tables, figures
+and sentences on the entrants show (Tabell 2.1, 3.1, Vedleggstabell 1, Figur 3.1–3.4 and
+the counts in the text) as one population cell, states how they add up, and lets
+helpers.disclosure.hidden_across decide once what is hidden everywhere. `*_gt`
 functions turn a compared table into a great-tables table with a source note; `pick`
 reads one value for a sentence.
 """
@@ -15,10 +19,22 @@ import numpy as np
 import pandas as pd
 
 from helpers import measures, spells
-from helpers.disclosure import MIN_CELL, distribution_mask, hidden_cells, is_small, share_mask
+from helpers.disclosure import (
+    MIN_CELL,
+    distribution_mask,
+    hidden_across,
+    hidden_cells,
+    is_small,
+    share_mask,
+)
 from helpers.prose import data_source, number
 from helpers.published import SOURCE, published_values
-from helpers.spells import entry_month_number, programme_before_entry
+from helpers.spells import (
+    FIRST_ENTRY_YEAR,
+    LAST_ENTRY_YEAR,
+    entry_month_number,
+    programme_before_entry,
+)
 
 HIDDEN_MARK = ":"  # Statistics Norway's symbol for a value withheld to protect persons
 HIDDEN_NOTE = (f"{HIDDEN_MARK} Skjult for å beskytte personopplysninger: cellen bygger på færre "
@@ -74,20 +90,24 @@ _KIND_UNITS = {"count": "count", "percent": "percent", "years": "years", "months
 
 
 def composition(frame: pd.DataFrame, by: str, columns: dict[str, str],
-                sections: dict[str, str] = SECTIONS_3_1, extra_rows: bool = False) -> pd.DataFrame:
+                sections: dict[str, str] = SECTIONS_3_1, extra_rows: bool = False,
+                population: str = "{}") -> pd.DataFrame:
     """Characteristics at entry (Tabell 3.1 / Vedleggstabell 1) for each group of `by`:
     helpers.measures.composition with the published table's labels.
 
     `columns` maps values of `by` to column labels. With `extra_rows`, adds months in job in
     the 24 months before entry and job at entry (Vedleggstabell 1). Returns tidy rows:
     section, row, column, unit, value, numerator (persons behind a share; group size for
-    means). Values are not suppressed here: `suppress_small_cells` (via
-    `compare_with_published`) hides them, treating each section as a distribution.
+    means), and for the disclosure rules key (the population cell counted: `population`
+    formatted with the group, '|', the variable), denominator (the key of the group's n;
+    None for n) and is_share (False for n and means). Values are not suppressed here: `suppress_small_cells` (via
+    `compare_with_published`) hides them.
     """
     out = []
     for key, column in columns.items():
         measured = measures.composition(frame[(frame[by] == key).to_numpy(dtype=bool)],
                                         extra_rows=extra_rows)
+        group = population.format(key)
         out.append(pd.DataFrame({
             "section": [sections[b] if b else "" for b in measured["block"]],
             "row": measured["variable"].map(_COMPOSITION_LABELS),
@@ -95,44 +115,64 @@ def composition(frame: pd.DataFrame, by: str, columns: dict[str, str],
             "unit": measured["kind"].map(_KIND_UNITS),
             "value": measured["value"],
             "numerator": measured["numerator"],
+            "key": [f"{group}|{v}" for v in measured["variable"]],
+            "denominator": [None if v == "n" else f"{group}|n" for v in measured["variable"]],
+            "is_share": (measured["kind"] == "percent").to_numpy(),
         }))
     return pd.concat(out, ignore_index=True)[["section", "row", "column", "unit", "value",
-                                              "numerator"]]
+                                              "numerator", "key", "denominator", "is_share"]]
 
 
-def tabell_3_1(frame: pd.DataFrame) -> pd.DataFrame:
-    """Tabell 3.1: characteristics of old and new entrants 2013–2018."""
+def _tabell_3_1(frame: pd.DataFrame) -> pd.DataFrame:
     return composition(frame, "programme", {"gammelt": "Gammelt", "nytt": "Nytt"})
 
 
-def vedlegg_1(frame: pd.DataFrame) -> pd.DataFrame:
-    """Vedleggstabell 1: new-programme entrants at sheltered and commercial providers."""
+def tabell_3_1(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tabell 3.1: characteristics of old and new entrants 2013–2018. Values are not blanked
+    here; column `hidden` says what the book hides (`book_disclosure`), and
+    `suppress_small_cells` blanks it."""
+    return _with_verdict(_tabell_3_1(frame), frame)
+
+
+def _vedlegg_1(frame: pd.DataFrame) -> pd.DataFrame:
     new = frame[frame["programme"] == "nytt"]
     table = composition(new, "provider_type",
                         {"skjermet": "Skjermede", "kommersiell": "Kommersielle"},
-                        sections=LABELS_VEDLEGG_1["sections"], extra_rows=True)
+                        sections=LABELS_VEDLEGG_1["sections"], extra_rows=True,
+                        population="nytt/{}")
     table["row"] = table["row"].replace(LABELS_VEDLEGG_1["rows"])
     return table
 
 
-def tabell_2_1(frame: pd.DataFrame) -> pd.DataFrame:
-    """Tabell 2.1: entrants to the old and new programme by provider type, count and percent
-    (helpers.measures.provider_types). Not suppressed here: `suppress_small_cells` treats
-    each column's provider types as a distribution of its Sum."""
+def vedlegg_1(frame: pd.DataFrame) -> pd.DataFrame:
+    """Vedleggstabell 1: new-programme entrants at sheltered and commercial providers
+    (`frame`: all entrants). Column `hidden` as in `tabell_3_1`."""
+    return _with_verdict(_vedlegg_1(frame), frame)
+
+
+def _tabell_2_1(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for programme, column in (("gammelt", "Gammelt"), ("nytt", "Nytt")):
         g = frame[(frame["programme"] == programme).to_numpy(dtype=bool)]
+        total = f"{programme}|n"
         for r in measures.provider_types(g).itertuples():
             label = PROVIDER_LABELS[r.provider_type]
-            rows.append({"section": "", "row": label, "column": column, "unit": "count",
-                         "value": float(r.persons), "numerator": int(r.persons)})
-            rows.append({"section": "", "row": label, "column": column, "unit": "percent",
-                         "value": r.percent, "numerator": int(r.persons)})
-        rows.append({"section": "", "row": "Sum", "column": column, "unit": "count",
-                     "value": float(len(g)), "numerator": len(g)})
-        rows.append({"section": "", "row": "Sum", "column": column, "unit": "percent",
-                     "value": 100.0 if len(g) else np.nan, "numerator": len(g)})
+            cell = {"section": "", "row": label, "column": column, "numerator": int(r.persons),
+                    "key": f"{programme}/{r.provider_type}|n", "denominator": total,
+                    "is_share": True}
+            rows.append({**cell, "unit": "count", "value": float(r.persons)})
+            rows.append({**cell, "unit": "percent", "value": r.percent})
+        cell = {"section": "", "row": "Sum", "column": column, "numerator": len(g),
+                "key": total, "denominator": None, "is_share": False}
+        rows.append({**cell, "unit": "count", "value": float(len(g))})
+        rows.append({**cell, "unit": "percent", "value": 100.0 if len(g) else np.nan})
     return pd.DataFrame(rows)
+
+
+def tabell_2_1(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tabell 2.1: entrants to the old and new programme by provider type, count and percent
+    (helpers.measures.provider_types). Column `hidden` as in `tabell_3_1`."""
+    return _with_verdict(_tabell_2_1(frame), frame)
 
 
 # The row holding each column's number of persons (n) in a tidy table.
@@ -170,10 +210,13 @@ def _hidden_in_table(table: pd.DataFrame) -> np.ndarray:
 
 def suppress_small_cells(table: pd.DataFrame) -> pd.DataFrame:
     """Blank every value helpers.disclosure hides – resting on 1–4 persons, or revealing
-    such a cell by subtraction (complement and distribution rules, `_hidden_in_table`);
-    adds a boolean column `suppressed` marking every blanked cell."""
+    such a cell by subtraction; adds a boolean column `suppressed` marking every blanked
+    cell. A table of the book (`tabell_3_1`, `vedlegg_1`, `tabell_2_1`) carries the book's
+    verdict across all its tables (column `hidden`, `book_disclosure`); any other tidy
+    table is judged on its own (`_hidden_in_table`)."""
     table = table.copy()
-    table["suppressed"] = _hidden_in_table(table)
+    table["suppressed"] = (table["hidden"].to_numpy(dtype=bool) if "hidden" in table
+                           else _hidden_in_table(table))
     table["value"] = table["value"].astype(float).mask(table["suppressed"])
     return table
 
@@ -350,31 +393,45 @@ def entry_year(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(entry_month_number(frame) // 12, index=frame.index)
 
 
+def _detail(frame: pd.DataFrame) -> list[str]:
+    """Each entrant's programme detail as a population name, e.g. 'gammelt:OPPFOLGING'."""
+    return [f"{p}:{c}" for p, c in zip(frame["programme"], frame["programme_code"])]
+
+
+def _entrants_by_year(frame: pd.DataFrame) -> pd.DataFrame:
+    counts = (pd.DataFrame({"year": entry_year(frame), "detail": _detail(frame)})
+              .value_counts().rename("entrants").reset_index())
+    counts["programme_detail"] = [
+        PROGRAMME_DETAIL_LABELS.get(tuple(d.split(":", 1)), "Annet") for d in counts["detail"]]
+    counts["key"] = [f"{d}@{y}|n" for d, y in zip(counts["detail"], counts["year"])]
+    counts["denominator"] = [f"alle@{y}|n" for y in counts["year"]]  # the year's printed total
+    return counts
+
+
 def entrants_by_year(frame: pd.DataFrame) -> pd.DataFrame:
     """Figur 3.1: entrants by entry year and programme (Arbeid med bistand, old and new
     Oppfølging, Utvidet oppfølging). Columns year, programme_detail, entrants.
 
-    The book prints each year's total, so a year's counts are a distribution
-    (helpers.disclosure.hidden_cells): hidden counts are NaN."""
-    detail = [PROGRAMME_DETAIL_LABELS.get(key, "Annet") for key in
-              zip(frame["programme"], frame["programme_code"])]
-    counts = (pd.DataFrame({"year": entry_year(frame), "programme_detail": detail})
-              .value_counts().rename("entrants").reset_index())
-    year_total = counts.groupby("year")["entrants"].transform("sum")
-    hidden = hidden_cells(counts["entrants"], year_total, counts["year"])
+    The book prints each year's total and each programme's, so the counts are a two-way
+    table of years × programmes (Gammelt = Arbeid med bistand + old Oppfølging), hidden
+    across the book (`book_disclosure`): hidden counts are NaN."""
+    counts = _entrants_by_year(frame)
+    hidden = book_disclosure(frame).hidden(counts)
     counts["entrants"] = counts["entrants"].astype(float).mask(hidden)
     order = list(PROGRAMME_DETAIL_LABELS.values())
     counts["programme_detail"] = pd.Categorical(counts["programme_detail"], order)
+    counts = counts[["year", "programme_detail", "entrants"]]
     return counts.sort_values(["year", "programme_detail"]).reset_index(drop=True)
 
 
 def _shares(frame: pd.DataFrame, by: list[str], measures: dict[str, pd.Series], *,
-            distribution: bool = False) -> pd.DataFrame:
+            distribution: bool = False, hide: bool = True) -> pd.DataFrame:
     """Percent of each group in each measure (measures are boolean Series like frame).
 
     Shares are hidden (NaN) by the complement rule; with `distribution` (the measures are
     exhaustive categories: each person in exactly one), a group's measures are also one
-    distribution (helpers.disclosure.hidden_cells)."""
+    distribution (helpers.disclosure.hidden_cells). Without `hide`, nothing is hidden
+    (the book's figures are hidden across tables instead, `book_disclosure`)."""
     data = frame[by].copy()
     for name, mask in measures.items():
         data[name] = np.asarray(mask, dtype=float)
@@ -386,9 +443,23 @@ def _shares(frame: pd.DataFrame, by: list[str], measures: dict[str, pd.Series], 
     numer = grouped.sum().reset_index().melt(id_vars=by, var_name="measure",
                                              value_name="numerator")
     tidy = tidy.merge(numer, on=by + ["measure"])
-    hidden = hidden_cells(tidy["numerator"], tidy["n"], tidy[by] if distribution else None)
-    tidy["share"] = tidy["share"].mask(hidden)
+    if hide:
+        hidden = hidden_cells(tidy["numerator"], tidy["n"], tidy[by] if distribution else None)
+        tidy["share"] = tidy["share"].mask(hidden)
     return tidy
+
+
+def _hide(tidy: pd.DataFrame, frame: pd.DataFrame, column: str = "share") -> pd.DataFrame:
+    """`tidy` (with key and denominator) with what the book hides blanked (NaN) in
+    `column`, without the key columns."""
+    hidden = book_disclosure(frame).hidden(tidy)
+    tidy = tidy.assign(**{column: tidy[column].astype(float).mask(hidden)})
+    return tidy.drop(columns=["key", "denominator"])
+
+
+def _main(frame: pd.DataFrame) -> pd.DataFrame:
+    """The entrants of the old and the new programme (Figur 3.3 and 3.4)."""
+    return frame[frame["programme"].isin(["gammelt", "nytt"]).to_numpy(dtype=bool)]
 
 
 CHARACTERISTICS_BY_YEAR = {
@@ -398,13 +469,15 @@ CHARACTERISTICS_BY_YEAR = {
     "other_jobseeker": "Andre arbeidssøkere",
     "aap": "Mottar AAP",
 }
+# The population cell (variable of helpers.measures.composition, or derived) of each.
+_CHARACTERISTIC_VARIABLES = {"age_50_plus": "age_4", "immigrant": "immigrant",
+                             "reduced_capacity": "na", "other_jobseeker": "not_na",
+                             "aap": "aap_any"}
 
 
-def characteristics_by_year(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Figur 3.3: percent of entrants each year who are 50+, immigrants, have reduced work
-    capacity (or not: other jobseekers), and receive AAP. Columns year, [by], measure,
-    label, share, n, numerator."""
-    data = frame.assign(year=entry_year(frame))
+def _characteristics_by_year(frame: pd.DataFrame) -> pd.DataFrame:
+    data = _main(frame)
+    data = data.assign(year=entry_year(data))
     measures = {
         "age_50_plus": data["age"].astype(float) >= 50,
         "immigrant": data["immigrant"],
@@ -412,31 +485,62 @@ def characteristics_by_year(frame: pd.DataFrame, by: str | None = None) -> pd.Da
         "other_jobseeker": ~data["reduced_capacity"].astype(bool),
         "aap": data["aap_diagnosis"] != "ikke_aap",
     }
-    tidy = _shares(data, ["year"] + ([by] if by else []), measures)
+    tidy = _shares(data, ["year"], measures, hide=False)
     tidy["label"] = tidy["measure"].map(CHARACTERISTICS_BY_YEAR)
+    tidy["key"] = [f"main@{y}|{_CHARACTERISTIC_VARIABLES[m]}"
+                   for y, m in zip(tidy["year"], tidy["measure"])]
+    tidy["denominator"] = [f"main@{y}|n" for y in tidy["year"]]
+    return tidy
+
+
+def characteristics_by_year(frame: pd.DataFrame) -> pd.DataFrame:
+    """Figur 3.3: percent of the old and new programme's entrants (`frame`: all entrants)
+    each year who are 50+, immigrants, have reduced work capacity (or not: other
+    jobseekers), and receive AAP. Columns year, measure, label, share, n, numerator.
+
+    The years add up to Tabell 3.1's programmes, so the shares are hidden across the book
+    (`book_disclosure`)."""
+    return _hide(_characteristics_by_year(frame), frame)
+
+
+def _psychiatric_by_year(frame: pd.DataFrame) -> pd.DataFrame:
+    data = _main(frame)
+    data = data.assign(year=entry_year(data))
+    aap = data["aap_diagnosis"] != "ikke_aap"
+    psych = data["aap_diagnosis"] == "psykisk"
+    of_all = _shares(data, ["year"], {"of_all": psych}, hide=False)
+    of_aap = _shares(data[aap.to_numpy()], ["year"], {"of_aap": psych[aap]}, hide=False)
+    tidy = pd.concat([of_aap, of_all], ignore_index=True)
+    tidy["label"] = tidy["measure"].map({"of_aap": "Andel av dem som mottar AAP",
+                                         "of_all": "Andel av alle som starter"})
+    tidy["key"] = [f"main@{y}|aap_psykisk" for y in tidy["year"]]
+    tidy["denominator"] = [f"main@{y}|{'aap_any' if m == 'of_aap' else 'n'}"
+                           for y, m in zip(tidy["year"], tidy["measure"])]
     return tidy
 
 
 def psychiatric_by_year(frame: pd.DataFrame) -> pd.DataFrame:
     """Figur 3.4: AAP with a psychiatric diagnosis as percent of AAP recipients and of all
-    entrants, by entry year. Columns year, measure, label, share."""
-    data = frame.assign(year=entry_year(frame))
-    aap = data["aap_diagnosis"] != "ikke_aap"
-    psych = data["aap_diagnosis"] == "psykisk"
-    of_all = _shares(data, ["year"], {"of_all": psych})
-    of_aap = _shares(data[aap.to_numpy()], ["year"], {"of_aap": psych[aap]})
-    tidy = pd.concat([of_aap, of_all], ignore_index=True)
-    tidy["label"] = tidy["measure"].map({"of_aap": "Andel av dem som mottar AAP",
-                                         "of_all": "Andel av alle som starter"})
+    entrants of the old and new programme (`frame`: all entrants), by entry year. Columns
+    year, measure, label, share (hidden across the book, `book_disclosure`)."""
+    return _hide(_psychiatric_by_year(frame), frame)
+
+
+def _aap_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
+    aap = frame["aap_diagnosis"].replace({"ukjent": "annen"})
+    labels = dict(AAP_ROWS)
+    measures = {labels[code]: aap == code for code, _ in AAP_ROWS}
+    tidy = _shares(frame, ["programme"], measures, hide=False)
+    codes = {label: code for code, label in AAP_ROWS}
+    tidy["key"] = [f"{p}|aap_{codes[m]}" for p, m in zip(tidy["programme"], tidy["measure"])]
+    tidy["denominator"] = [f"{p}|n" for p in tidy["programme"]]
     return tidy
 
 
 def aap_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
-    """Figur 3.2: AAP status and diagnosis group at entry, percent, by programme."""
-    aap = frame["aap_diagnosis"].replace({"ukjent": "annen"})
-    labels = dict(AAP_ROWS)
-    measures = {labels[code]: aap == code for code, _ in AAP_ROWS}
-    tidy = _shares(frame, ["programme"], measures, distribution=True)
+    """Figur 3.2: AAP status and diagnosis group at entry, percent, by programme (the same
+    cells as Tabell 3.1's AAP rows, hidden across the book, `book_disclosure`)."""
+    tidy = _hide(_aap_by_programme(frame), frame)
     tidy["programme"] = tidy["programme"].map(PROGRAMME_LABELS)
     return tidy
 
@@ -471,7 +575,8 @@ def monthly_history(grid, frame: pd.DataFrame, by: str = "programme",
 
     Columns: group, relative_month (−24 … −1), measure, share, n. The three NAV statuses
     of a group and month add up to n, so they are one distribution (`hidden_cells`);
-    job_strict is a share of n (`share_mask`). Hidden shares are blank (NaN).
+    job_strict is a share of n (`share_mask`). By programme, a group whose n the book
+    hides (`book_disclosure`) is hidden whole. Hidden shares are blank (NaN).
     """
     counts = measures.history_counts(grid, frame, by, months_before)
     statuses = counts["measure"].isin(measures.NAV_STATUSES).to_numpy()
@@ -479,6 +584,8 @@ def monthly_history(grid, frame: pd.DataFrame, by: str = "programme",
     keys = counts.loc[statuses, ["group", "relative_month"]]
     hidden[statuses] = hidden_cells(counts.loc[statuses, "persons"], counts.loc[statuses, "n"],
                                     keys)
+    if by == "programme":
+        hidden |= _group_hidden(frame, counts["group"])
     counts["share"] = counts["share"].mask(hidden)
     return counts[["group", "relative_month", "measure", "share", "n"]]
 
@@ -496,8 +603,19 @@ def programme_before_shares(frame: pd.DataFrame, before: pd.Series) -> pd.DataFr
     categories = list(dict.fromkeys(before))
     measures = {c: before == c for c in categories}
     tidy = _shares(frame, ["programme"], measures, distribution=True)
+    tidy["share"] = tidy["share"].mask(_group_hidden(frame, tidy["programme"]))
     tidy["programme"] = tidy["programme"].map(PROGRAMME_LABELS)
     return tidy
+
+
+def _group_hidden(frame: pd.DataFrame, programmes: pd.Series) -> np.ndarray:
+    """True where the book hides the programme's number of entrants (`book_disclosure`):
+    what rests on it (Figur 3.5–3.7) is hidden with it."""
+    plan = book_disclosure(frame)
+    codes = list(dict.fromkeys(programmes))
+    hidden = plan.hidden(pd.DataFrame({"key": [f"{p}|n" for p in codes],
+                                       "denominator": [None] * len(codes)}))
+    return programmes.map(dict(zip(codes, hidden))).to_numpy(dtype=bool)
 
 
 def cell_value(table: pd.DataFrame, row: str, column: str, unit: str | None = None) -> float:
@@ -614,26 +732,51 @@ def measure_series(tidy: pd.DataFrame, measure: str, index: str = "year",
     return pd.Series(hit[column].to_numpy(dtype=float), index=hit[index].to_numpy()).sort_index()
 
 
+def _entrants_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
+    counts = frame["programme"].value_counts().reindex(list(PROGRAMME_LABELS), fill_value=0)
+    return pd.DataFrame({"programme": counts.index, "entrants": counts.to_numpy(dtype=float),
+                         "key": [f"{p}|n" for p in counts.index], "denominator": None})
+
+
 def entrants_by_programme(frame: pd.DataFrame) -> pd.Series:
     """Entrants in each programme (gammelt, nytt, utvidet) for a sentence: 0 when there are
-    none, NaN when the count rests on 1–4 persons."""
-    counts = frame["programme"].value_counts().reindex(list(PROGRAMME_LABELS), fill_value=0)
-    return counts.astype(float).mask(is_small(counts.to_numpy()))
+    none, NaN when the book hides the count (1–4 persons, or `book_disclosure`)."""
+    counts = _hide(_entrants_by_programme(frame), frame, "entrants")
+    return pd.Series(counts["entrants"].to_numpy(), index=counts["programme"].to_numpy(),
+                     name="count")
+
+
+def _entrants_per_year(frame: pd.DataFrame) -> pd.DataFrame:
+    counts = entry_year(frame).value_counts().sort_index()
+    return pd.DataFrame({"year": counts.index, "entrants": counts.to_numpy(dtype=float),
+                         "key": [f"alle@{y}|n" for y in counts.index], "denominator": None})
 
 
 def entrants_per_year(frame: pd.DataFrame) -> pd.Series:
-    """All entrants by entry year (the sum of Figur 3.1's bars); NaN when 1–4 persons."""
-    counts = entry_year(frame).value_counts().sort_index()
-    return counts.astype(float).mask(is_small(counts.to_numpy()))
+    """All entrants by entry year (the sum of Figur 3.1's bars); NaN when the book hides it
+    (1–4 persons, or `book_disclosure`)."""
+    counts = _hide(_entrants_per_year(frame), frame, "entrants")
+    return pd.Series(counts["entrants"].to_numpy(), index=counts["year"].to_numpy(),
+                     name="count")
+
+
+def _psychiatric_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
+    aap = (frame["aap_diagnosis"] != "ikke_aap").to_numpy()
+    psych = frame["aap_diagnosis"] == "psykisk"
+    tidy = pd.concat([_shares(frame[aap], ["programme"], {"of_aap": psych[aap]}, hide=False),
+                      _shares(frame, ["programme"], {"of_all": psych}, hide=False)],
+                     ignore_index=True)
+    tidy["key"] = [f"{p}|aap_psykisk" for p in tidy["programme"]]
+    tidy["denominator"] = [f"{p}|{'aap_any' if m == 'of_aap' else 'n'}"
+                           for p, m in zip(tidy["programme"], tidy["measure"])]
+    return tidy
 
 
 def psychiatric_by_programme(frame: pd.DataFrame) -> pd.DataFrame:
     """AAP with a psychiatric diagnosis as percent of AAP recipients (of_aap) and of all
-    entrants (of_all), by programme (codes gammelt/nytt/utvidet)."""
-    aap = (frame["aap_diagnosis"] != "ikke_aap").to_numpy()
-    psych = frame["aap_diagnosis"] == "psykisk"
-    return pd.concat([_shares(frame[aap], ["programme"], {"of_aap": psych[aap]}),
-                      _shares(frame, ["programme"], {"of_all": psych})], ignore_index=True)
+    entrants (of_all), by programme (codes gammelt/nytt/utvidet); one numerator, two
+    totals, hidden across the book (`book_disclosure`)."""
+    return _hide(_psychiatric_by_programme(frame), frame)
 
 
 def corrections_gt(corrections: pd.DataFrame, table_id: str = "tbl-rettelser") -> BookTable:
@@ -662,3 +805,226 @@ def corrections_gt(corrections: pd.DataFrame, table_id: str = "tbl-rettelser") -
                          "unit": np.where(long["row"].eq("Totalt antall personer"), "count",
                                           "percent"), "flag": ""})
     return with_data(gt, data[DATA_COLUMNS], "rettelser")
+
+
+# --- Disclosure across the book ---------------------------------------------------------
+# Every count the book shows about the entrants is a population cell named by a key
+# '<population>|<variable>': populations are programmes (gammelt, nytt, utvidet), the new
+# programme's providers (nytt/skjermet, nytt/kommersiell, nytt/rest = ideell + ukjent),
+# a programme's provider types (gammelt/ideell), programme details by year
+# (gammelt:ARBEID_MED_BISTAND@2015), all entrants of a year (alle@2015) and the old and new
+# programme together (main, main@2015); variables those of helpers.measures.composition
+# (n, female, age_0, edu_grunnskole, aap_psykisk, lg_2, na, job_at_entry, ...) and their
+# complements and sums (not_female, not_na, not_job, <block>_rest, immigrant, aap_any).
+
+_AGE = [f"age_{i}" for i in range(len(measures.AGE_BANDS))]
+_EDUCATION = [f"edu_{level}" for level in measures.EDUCATION_GROUPS]
+_AAP = [f"aap_{group}" for group in measures.AAP_GROUPS]
+_COUNTRY = [f"lg_{code}" for code in measures.COUNTRY_GROUPS]
+_BLOCKS = {"age": _AGE, "edu": _EDUCATION, "aap": _AAP, "lg": _COUNTRY}
+# Counts of a composition population that add up across providers and programmes.
+_COUNT_VARIABLES = (["n", "female", "not_female", "na", "not_na", "immigrant", "aap_any"]
+                    + [v for block, variables in _BLOCKS.items()
+                       for v in variables + [f"{block}_rest"]])
+# The old and new programme by entry year (Figur 3.3 and 3.4).
+_YEAR_VARIABLES = ["n", "age_4", "immigrant", "na", "not_na", "aap_any", "aap_psykisk"]
+_COMPOSITION_COLUMNS = ("age", "female", "landgruppe", "education", "aap_diagnosis",
+                        "reduced_capacity", "job_at_entry", "months_in_job_24")
+_V1_GROUPS = ("nytt/skjermet", "nytt/kommersiell", "nytt/rest")
+
+
+def _composition_counts(group: pd.DataFrame, population: str) -> dict[str, float]:
+    """Persons in every composition variable of `group`, keyed '<population>|<variable>'
+    (only the AAP variables when `group` has no other characteristics)."""
+    n = float(len(group))
+    if set(group.columns).issuperset(_COMPOSITION_COLUMNS):
+        measured = measures.composition(group, extra_rows=True)
+        c = dict(zip(measured["variable"], measured["numerator"].astype(float)))
+        c.update(not_female=n - c["female"], not_na=n - c["na"], not_job=n - c["job_at_entry"],
+                 immigrant=float(group["immigrant"].astype(bool).sum()) if "immigrant" in group
+                 else c["lg_2"] + c["lg_3"])
+        blocks = _BLOCKS
+    else:  # as helpers.measures.composition counts them
+        aap = group["aap_diagnosis"].astype(object).replace({"ukjent": "annen"})
+        c = {f"aap_{g}": float((aap == g).sum()) for g in measures.AAP_GROUPS}
+        blocks = {"aap": _AAP}
+    c["n"] = n
+    c["aap_any"] = n - c["aap_ikke_aap"]
+    for block, variables in blocks.items():
+        c[f"{block}_rest"] = n - sum(c[v] for v in variables)
+    return {f"{population}|{v}": value for v, value in c.items()}
+
+
+def _book_cells(frame: pd.DataFrame) -> tuple[dict, list]:
+    """The true persons of every population cell of the book, and how the cells add up:
+    (persons by key, [(total, parts)])."""
+    has = set(frame.columns).issuperset
+    programme = frame["programme"].astype(object).to_numpy()
+    persons: dict[str, float] = {}
+    relations: list[tuple[str, list[str]]] = []
+    groups = {p: programme == p for p in PROGRAMME_LABELS}
+    groups["main"] = groups["gammelt"] | groups["nytt"]
+    if has(["provider_type"]):
+        provider = frame["provider_type"].astype(object).to_numpy()
+        for p in ("gammelt", "nytt"):
+            for t in measures.PROVIDER_TYPES:
+                groups[f"{p}/{t}"] = groups[p] & (provider == t)
+            relations.append((f"{p}|n", [f"{p}/{t}|n" for t in measures.PROVIDER_TYPES]))
+        groups["nytt/rest"] = groups["nytt"] & np.isin(provider, ["ideell", "ukjent"])
+        relations.append(("nytt/rest|n", ["nytt/ideell|n", "nytt/ukjent|n"]))
+    for name, mask in groups.items():
+        persons[f"{name}|n"] = float(mask.sum())
+    relations.append(("main|n", ["gammelt|n", "nytt|n"]))
+
+    if has(["entry_month"]):
+        year = entry_year(frame).to_numpy()
+        years = sorted(set(range(FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR + 1)) | set(year.tolist()))
+        for y in years:
+            persons[f"alle@{y}|n"] = float((year == y).sum())
+            persons[f"main@{y}|n"] = float((groups["main"] & (year == y)).sum())
+        relations.append(("main|n", [f"main@{y}|n" for y in years]))
+    if has(["entry_month", "programme_code"]):
+        detail = np.array(_detail(frame), dtype=object)
+        details = sorted(set(detail) | {f"{p}:{c}" for p, c in PROGRAMME_DETAIL_LABELS})
+        for d in details:
+            persons[f"{d}|n"] = float((detail == d).sum())
+            for y in years:
+                persons[f"{d}@{y}|n"] = float(((detail == d) & (year == y)).sum())
+            relations.append((f"{d}|n", [f"{d}@{y}|n" for y in years]))
+        for p in PROGRAMME_LABELS:
+            relations.append((f"{p}|n", [f"{d}|n" for d in details if d.split(":")[0] == p]))
+        for y in years:
+            relations.append((f"alle@{y}|n", [f"{d}@{y}|n" for d in details]))
+            relations.append((f"main@{y}|n", [f"{d}@{y}|n" for d in details
+                                              if d.split(":")[0] in ("gammelt", "nytt")]))
+
+    if not has(["aap_diagnosis"]):
+        return persons, relations
+    if not has(_COMPOSITION_COLUMNS):  # Figur 3.2 and the AAP sentences only
+        for name in PROGRAMME_LABELS:
+            persons.update(_composition_counts(frame[groups[name]], name))
+            k = f"{name}|"
+            relations += [(k + "aap_any", [k + "aap_muskel_skjelett", k + "aap_psykisk",
+                                           k + "aap_annen"]),
+                          (k + "n", [k + v for v in _AAP + ["aap_rest"]])]
+        return persons, relations
+    populations = ["gammelt", "nytt", "utvidet", "main"]
+    if "nytt/rest" in groups:
+        populations += list(_V1_GROUPS)
+    for name in populations:
+        persons.update(_composition_counts(frame[groups[name]], name))
+        k = f"{name}|"
+        relations += [(k + "n", [k + "female", k + "not_female"]),
+                      (k + "n", [k + "na", k + "not_na"]),
+                      (k + "aap_any", [k + "aap_muskel_skjelett", k + "aap_psykisk",
+                                       k + "aap_annen"]),
+                      (k + "immigrant", [k + "lg_2", k + "lg_3"])]
+        relations += [(k + "n", [k + v for v in variables + [f"{block}_rest"]])
+                      for block, variables in _BLOCKS.items()]
+        if name in _V1_GROUPS:
+            relations.append((k + "n", [k + "job_at_entry", k + "not_job"]))
+    if "nytt/rest" in groups:
+        relations += [(f"nytt|{v}", [f"{g}|{v}" for g in _V1_GROUPS]) for v in _COUNT_VARIABLES
+                      if v != "n"]
+        relations.append(("nytt|n", [f"{g}|n" for g in _V1_GROUPS]))
+    relations += [(f"main|{v}", [f"gammelt|{v}", f"nytt|{v}"]) for v in _YEAR_VARIABLES
+                  if v != "n"]
+    if has(["entry_month"]):
+        for y in years:
+            counts = _composition_counts(frame[groups["main"] & (year == y)], f"main@{y}")
+            persons.update({f"main@{y}|{v}": counts[f"main@{y}|{v}"] for v in _YEAR_VARIABLES})
+            relations.append((f"main@{y}|n", [f"main@{y}|na", f"main@{y}|not_na"]))
+        relations += [(f"main|{v}", [f"main@{y}|{v}" for y in years]) for v in _YEAR_VARIABLES
+                      if v != "n"]
+    return persons, relations
+
+
+def _book_displays(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every number the book shows about the entrants that can be computed from `frame`:
+    key, denominator, share (see helpers.disclosure.hidden_across)."""
+    has = set(frame.columns).issuperset
+    parts = []
+    if has(["provider_type"]):
+        parts.append(_tabell_2_1(frame))
+    if has(_COMPOSITION_COLUMNS):
+        parts.append(_tabell_3_1(frame))
+        if has(["provider_type"]):
+            parts.append(_vedlegg_1(frame))
+        if has(["entry_month", "immigrant"]):
+            parts += [_characteristics_by_year(frame), _psychiatric_by_year(frame)]
+    if has(["aap_diagnosis"]):
+        parts += [_aap_by_programme(frame), _psychiatric_by_programme(frame)]
+    parts.append(_entrants_by_programme(frame))
+    if has(["entry_month", "programme_code"]):
+        parts += [_entrants_by_year(frame), _entrants_per_year(frame)]
+    elif has(["entry_month"]):
+        parts.append(_entrants_per_year(frame))
+    displays = pd.concat([pd.DataFrame({
+        "key": part["key"].to_numpy(dtype=object),
+        "denominator": _denominators(part),
+        "share": (part["is_share"].to_numpy(dtype=bool) if "is_share" in part
+                  else part["denominator"].notna().to_numpy()),
+        "persons": part["numerator" if "numerator" in part else "entrants"].to_numpy(float),
+    }) for part in parts], ignore_index=True)
+    return displays
+
+
+def _denominators(cells: pd.DataFrame) -> np.ndarray:
+    """Column denominator as keys, None where a cell is a count shown on its own."""
+    return np.array([d if isinstance(d, str) else None for d in cells["denominator"]],
+                    dtype=object)
+
+
+class BookDisclosure:
+    """What the book hides about one frame: for every displayed cell (key, denominator),
+    whether it is hidden (helpers.disclosure.hidden_across over all its tables)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.displays = _book_displays(frame)
+        persons, relations = _book_cells(frame)
+        for total, parts in relations:
+            if persons[total] != sum(persons[p] for p in parts):
+                raise ValueError(f"book_disclosure: {total} er ikke summen av {parts}")
+        for key, value in zip(self.displays["key"], self.displays["persons"]):
+            if persons.get(key) != value:
+                raise ValueError(f"book_disclosure: {key} viser {value} personer, "
+                                 f"cellen har {persons.get(key)}")
+        self.persons, self.relations = persons, relations
+        hidden = hidden_across(self.displays, relations, persons)
+        self._hidden = {(k, d): h for k, d, h in zip(self.displays["key"],
+                                                     _denominators(self.displays), hidden)}
+
+    def hidden(self, cells: pd.DataFrame) -> np.ndarray:
+        """For cells with columns key and denominator: whether the book hides each."""
+        denominators = _denominators(cells)
+        try:
+            return np.array([self._hidden[(k, d)] for k, d in zip(cells["key"], denominators)],
+                            dtype=bool)
+        except KeyError as missing:
+            raise KeyError(f"book_disclosure kjenner ikke cellen {missing}") from None
+
+
+_PLANS: dict[str, BookDisclosure] = {}
+
+
+def book_disclosure(frame: pd.DataFrame) -> BookDisclosure:
+    """The book's disclosure verdict for `frame` (all entrants), computed once per frame
+    content: every table, figure and sentence on the entrants asks it what to hide."""
+    import hashlib
+
+    columns = sorted(c for c in frame.columns if c in (
+        "programme", "programme_code", "provider_type", "entry_month", "immigrant")
+        + _COMPOSITION_COLUMNS)
+    digest = hashlib.sha1(",".join(columns).encode())
+    digest.update(pd.util.hash_pandas_object(frame[columns], index=False).to_numpy().tobytes())
+    key = digest.hexdigest()
+    if key not in _PLANS:
+        if len(_PLANS) >= 8:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = BookDisclosure(frame)
+    return _PLANS[key]
+
+
+def _with_verdict(table: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """A book table with column `hidden`: the book's verdict on each cell."""
+    return table.assign(hidden=book_disclosure(frame).hidden(table))

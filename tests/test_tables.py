@@ -6,6 +6,7 @@ import pytest
 from helpers import tables
 from helpers.disclosure import is_small
 from helpers.spells import build_frame, build_grid
+from tests import attacker
 from tests.builders import ExtractBuilder
 
 
@@ -575,3 +576,125 @@ def test_book_table_carries_its_data_and_links_to_it():
     assert len(payload["records"]) == len(compared)
     assert 'href="tabeller/tabell_3_1.csv"' in bundle["text/html"]
     assert "Syntetisk" in bundle["text/html"]
+
+
+# --- Disclosure across tables (book_disclosure): the same persons in several places ------
+
+def people(*groups: tuple[int, dict]) -> pd.DataFrame:
+    """Entrants from (count, attributes) groups; other attributes as in `entrants`."""
+    frame = pd.concat([entrants(n, **{k: [v] * n for k, v in attributes.items()})
+                       for n, attributes in groups], ignore_index=True)
+    frame["person_id"] = [f"p{i}" for i in range(len(frame))]
+    return frame
+
+
+NEW = {"programme": "nytt", "entry_month": "2016-03"}
+
+
+def shown_count(table, row, column):
+    hit = table[(table["row"] == row) & (table["column"] == column) & (table["unit"] == "count")]
+    return None if hit["suppressed"].iloc[0] else hit["value"].iloc[0]
+
+
+def test_vedlegg_1_hides_a_provider_column_when_the_other_providers_are_few():
+    # 40 sheltered, 30 commercial, 3 non-profit: Tabell 3.1's Nytt minus the two columns of
+    # Vedleggstabell 1 would describe the 3 row by row. The smaller column goes, in both
+    # tables (its N is Tabell 2.1's count).
+    frame = people((20, {**NEW, "provider_type": "skjermet"}),
+                   (20, {**NEW, "provider_type": "skjermet", "female": True}),
+                   (15, {**NEW, "provider_type": "kommersiell"}),
+                   (15, {**NEW, "provider_type": "kommersiell", "female": True}),
+                   (2, {**NEW, "provider_type": "ideell"}),
+                   (1, {**NEW, "provider_type": "ideell", "female": True}))
+    out = attacker.book_outputs(frame)
+    v1, t21 = out["vedlegg_1"], out["tabell_2_1"]
+    assert shown_count(v1, "Totalt antall personer", "Kommersielle") is None
+    assert v1.loc[v1["column"] == "Kommersielle", "suppressed"].all()
+    assert shown_count(t21, "Kommersiell", "Nytt") is None
+    assert shown_count(v1, "Totalt antall personer", "Skjermede") == 40
+    assert shown_count(t21, "Skjermet", "Nytt") == 40
+    assert attacker.recoverable(frame) == []
+
+
+def test_vedlegg_1_hides_a_row_whose_other_providers_are_few():
+    # 25 at other providers, two of them women: Tabell 3.1's women in Nytt minus the women
+    # of the two columns would give the 2, so one of the three shares is hidden.
+    frame = people((20, {**NEW, "provider_type": "skjermet", "female": True}),
+                   (20, {**NEW, "provider_type": "skjermet"}),
+                   (15, {**NEW, "provider_type": "kommersiell", "female": True}),
+                   (15, {**NEW, "provider_type": "kommersiell"}),
+                   (2, {**NEW, "provider_type": "ideell", "female": True}),
+                   (23, {**NEW, "provider_type": "ideell"}))
+    out = attacker.book_outputs(frame)
+    women = [(out["tabell_3_1"], "Nytt"), (out["vedlegg_1"], "Skjermede"),
+             (out["vedlegg_1"], "Kommersielle")]
+    assert any(t.loc[(t["row"] == "Kvinner (i %)") & (t["column"] == c), "suppressed"].item()
+               for t, c in women)
+    assert attacker.recoverable(frame) == []
+
+
+def test_figur_3_1_years_and_programmes_are_one_two_way_table():
+    # Arbeid med bistand: 3 entrants, all in 2015. Old Oppfølging 20 + 20 (2014, 2015) and
+    # Gammelt 43 in the text would give them back (Gammelt = AB + old Oppfølging). Utvidet:
+    # 2 + 2 (2016, 2017): the years' totals minus Gammelt and Nytt would give its 4.
+    frame = people((3, {"entry_month": "2015-03", "programme_code": "ARBEID_MED_BISTAND"}),
+                   (20, {"entry_month": "2014-03"}), (20, {"entry_month": "2015-03"}),
+                   (20, NEW), (20, {**NEW, "entry_month": "2017-03"}),
+                   (2, {"programme": "utvidet", "programme_code": "UTVIDET_OPPFOLGING",
+                        "entry_month": "2016-05"}),
+                   (2, {"programme": "utvidet", "programme_code": "UTVIDET_OPPFOLGING",
+                        "entry_month": "2017-05"}))
+    by_year = tables.entrants_by_year(frame).set_index(["year", "programme_detail"])["entrants"]
+    assert np.isnan(by_year[(2015, "Arbeid med bistand")])
+    by_programme = tables.entrants_by_programme(frame)
+    assert np.isnan(by_programme["utvidet"])
+    old = [by_year.get((y, "Oppfølging (gammelt)")) for y in (2014, 2015)]
+    assert np.isnan(by_programme["gammelt"]) or any(np.isnan(v) for v in old)
+    assert attacker.recoverable(frame) == []
+
+
+def test_figur_3_3_years_add_up_to_tabell_3_1():
+    # Reduced capacity among 10 old entrants a year: 2 / 6 / 7. Tabell 3.1's 15 of 30 minus
+    # the years shown would give the 2 of 2014; another cell goes too, and 2014's 'other
+    # jobseekers' (8 of 10: the complement) is hidden.
+    frame = people(*[(n, {"entry_month": f"{y}-03", "reduced_capacity": r})
+                     for y, (k, n) in {2014: (2, 10), 2015: (6, 10), 2016: (7, 10)}.items()
+                     for r, n in ((True, k), (False, n - k))])
+    chars = tables.characteristics_by_year(frame).set_index(["measure", "year"])["share"]
+    assert np.isnan(chars[("reduced_capacity", 2014)])
+    assert np.isnan(chars[("other_jobseeker", 2014)])
+    t31 = tables.suppress_small_cells(tables.tabell_3_1(frame))
+    na_hidden = t31.loc[(t31["row"] == "Nedsatt arbeidsevne (i %)")
+                        & (t31["column"] == "Gammelt"), "suppressed"].item()
+    assert na_hidden or chars["reduced_capacity"].isna().sum() >= 2
+    assert attacker.recoverable(frame) == []
+
+
+def test_psychiatric_share_of_aap_and_of_all_share_a_numerator():
+    # 30 old entrants: 12 psychiatric, 2 musculoskeletal, 1 other diagnosis, 15 without AAP.
+    # 12 of 15 on AAP would show the 3 others (complement), so the share of AAP is hidden –
+    # but 30 − 15 without AAP − 12 psychiatric (Tabell 3.1, and the share of all entrants,
+    # the same numerator) would give the 3 as well: one of those goes too.
+    frame = people((12, {"aap_diagnosis": "psykisk"}), (2, {"aap_diagnosis": "muskel_skjelett"}),
+                   (1, {"aap_diagnosis": "annen"}), (15, {}))
+    psych = tables.psychiatric_by_programme(frame)
+    assert np.isnan(tables.pick(psych, measure="of_aap", programme="gammelt"))
+    t31 = tables.suppress_small_cells(tables.tabell_3_1(frame))
+    rows = ["Totalt antall personer", "Ikke AAP", "AAP/psykiske lidelser"]
+    gammelt = t31[(t31["column"] == "Gammelt") & t31["row"].isin(rows)]
+    assert gammelt["suppressed"].any()
+    of_all = tables.pick(psych, measure="of_all", programme="gammelt")
+    assert np.isnan(of_all) == bool(gammelt.loc[gammelt["row"] == rows[2], "suppressed"].item())
+    assert attacker.recoverable(frame) == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_book_disclosure_counts_every_shown_cell_as_its_table_does(seed):
+    # book_disclosure checks that each displayed key's persons are its table's numerator
+    # and that every relation it states holds in the data; on random frames it builds.
+    from tests.test_disclosure import attacker_frame
+
+    frame = attacker_frame(np.random.default_rng(100 + seed))
+    plan = tables.book_disclosure(frame)
+    assert len(plan.displays) > 100 and len(plan.relations) > 100
+    assert tables.book_disclosure(frame.copy()) is plan  # once per frame content
