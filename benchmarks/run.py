@@ -69,6 +69,14 @@ def main() -> int:
         measure("synth, scale 10", [PY, "-m", "helpers", "synth", str(s10), "--scale", "10"])
         measure("frame, scale 10", [PY, "-m", "helpers", "frame", str(s10),
                                     str(work / "f10.parquet")], "≤ 5 s, ≤ 1.5 GB")
+    frame1 = str(work / "f1.parquet")
+    for name in ("table_4_2", "vedlegg_2", "vedlegg_3", "table_4_3", "table_4_4", "table_4_5"):
+        measure(f"model {name}, scale 1 (incl. import)",
+                [PY, "-c", "import sys, pandas as pd; from helpers import models; "
+                 f"models.{name}(pd.read_parquet(sys.argv[1]))", frame1])
+    measure("wild bootstrap + CI, Tabell 4.2, scale 1", [
+        PY, "-c", "import sys, pandas as pd; from helpers import models; "
+        "models.wild_bootstrap(pd.read_parquet(sys.argv[1]))", frame1], "≤ 10 s")
     build = work / "build"
     measure("analysis cache (frame + grid, once per render)",
             [PY, "-c", "import sys; from helpers.cache import frame_and_grid; "
