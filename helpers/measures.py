@@ -66,6 +66,51 @@ def composition(frame: pd.DataFrame, extra_rows: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variable", "kind", "block", "value", "numerator"])
 
 
+# Groups of Tabell 4.1, in its order: variable name -> what the group is.
+JOB_GROUPS = ("all", "male", "female", "age_0", "age_1", "age_2", "age_3", "age_4",
+              "lg_1", "lg_2", "lg_3", *(f"edu_{level}" for level in EDUCATION_GROUPS),
+              "aap_ikke_aap", "aap_psykisk", "aap_muskel_skjelett", "aap_annen",
+              "job_at_entry", "na", "not_na")
+
+
+def group_masks(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Membership of each Tabell 4.1 group (JOB_GROUPS), as boolean arrays over the frame:
+    sex, age band at entry, country group, education, AAP and diagnosis (AAP with no
+    registered diagnosis with 'annen'), in job (strict) at entry, reduced work capacity
+    at entry and not."""
+    age = frame["age"].astype(float)
+    aap = frame["aap_diagnosis"].astype(object).replace({"ukjent": "annen"}).to_numpy()
+    education = frame["education"].astype(object).to_numpy()
+    landgruppe = frame["landgruppe"].astype("Int64").fillna(0).to_numpy(dtype=int)
+    female = frame["female"].to_numpy(dtype=bool)
+    reduced = frame["reduced_capacity"].to_numpy(dtype=bool)
+    masks = {"all": np.ones(len(frame), dtype=bool), "male": ~female, "female": female}
+    for i, (lo, hi) in enumerate(AGE_BANDS):
+        masks[f"age_{i}"] = age.between(lo, hi).to_numpy()
+    for code in COUNTRY_GROUPS:
+        masks[f"lg_{code}"] = landgruppe == code
+    for level in EDUCATION_GROUPS:
+        masks[f"edu_{level}"] = education == level
+    for group in ("ikke_aap", "psykisk", "muskel_skjelett", "annen"):
+        masks[f"aap_{group}"] = aap == group
+    masks["job_at_entry"] = frame["job_at_entry"].to_numpy(dtype=bool)
+    masks["na"], masks["not_na"] = reduced, ~reduced
+    return {name: masks[name] for name in JOB_GROUPS}
+
+
+def job_by_group(frame: pd.DataFrame, horizon: int = 12) -> pd.DataFrame:
+    """Tabell 4.1: per group (JOB_GROUPS), the entrants observed `horizon` months after
+    entry (persons), those in job (strict) then (in_job) and the percent (value)."""
+    outcome = frame[f"job_{horizon}"]
+    observed = outcome.notna().to_numpy(dtype=bool)
+    in_job = outcome.fillna(False).to_numpy(dtype=bool)
+    rows = []
+    for name, mask in group_masks(frame).items():
+        n, k = int((mask & observed).sum()), int((mask & in_job).sum())
+        rows.append((name, n, k, 100 * k / n if n else np.nan))
+    return pd.DataFrame(rows, columns=["variable", "persons", "in_job", "value"])
+
+
 def provider_types(frame: pd.DataFrame) -> pd.DataFrame:
     """Entrants by provider type (Tabell 2.1): provider_type, persons, percent (of the group),
     in PROVIDER_TYPES order, every type present (0 when none)."""

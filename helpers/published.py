@@ -147,3 +147,39 @@ def published_corrections(directory: str | Path | None = None) -> pd.DataFrame:
                      f"N avviker fra Tabell 2.1 ({printed - targeted:+g}, NOTES punkt 4); "
                      "antall sammenlignes med Tabell 2.1."))
     return pd.DataFrame(rows, columns=["table", "row", "column", "printed", "targeted", "reason"])
+
+
+# Tabell 4.1's rows as printed -> the group (helpers.measures.JOB_GROUPS) they describe.
+TABELL_4_1_GROUPS = {
+    "Alle": "all", "Menn": "male", "Kvinner": "female",
+    "24 eller yngre": "age_0", "25 – 29": "age_1", "30 – 39": "age_2", "40 – 49": "age_3",
+    "50 eller eldre": "age_4",
+    "Norge": "lg_1", "Innvandrere, landgruppe 2": "lg_2", "Innvandrere, landgruppe 3": "lg_3",
+    "Grunnskole": "edu_grunnskole", "Videregående skole, GK og VK1": "edu_vgs_grunnkurs",
+    "Videregående avsluttet utdanning": "edu_vgs_fullfort",
+    "Høyere utdanning, inntil 4 år": "edu_hoyere_kort",
+    "Høyere utdanning, over 4 år": "edu_hoyere_lang", "Ukjent utdanningsnivå": "edu_ukjent",
+    "Ikke AAP": "aap_ikke_aap", "AAP og psykiske lidelser": "aap_psykisk",
+    "AAP og muskel-/skjelettlidelser": "aap_muskel_skjelett",
+    "AAP og andre diagnoser": "aap_annen",
+    "I jobb ved oppstart av tiltaket": "job_at_entry",
+    "Nedsatt arbeidsevne ved oppstart": "na", "Ikke nedsatt arbeidsevne ved oppstart": "not_na",
+}
+
+# Tabell 4.2's coefficient rows as printed -> the regressor (the terms of helpers.models and
+# of the synthetic outcome model, utfall.lpm).
+TABELL_4_2_TERMS = {
+    "Nytt tiltak (ref: gammelt tiltak)": "nytt", "Alder": "alder", "Alder kvadrert": "alder2",
+    "Kvinner (referanse: menn)": "kvinne",
+    "Innvandrere (referanse: ikke-innvandrere)": "innvandrer",
+    "Videregående skole, GK og VK1": "utd_vgs_grunnkurs",
+    "Videregående avsluttet utdanning": "utd_vgs_fullfort",
+    "Høyere utdanning, inntil 4 år": "utd_hoyere_kort",
+    "Høyere utdanning, over 4 år": "utd_hoyere_lang", "Ukjent utdanningsnivå": "utd_ukjent",
+    "AAP og psykiske lidelser": "aap_psykisk", "AAP og muskel-/skjelettlidelser": "aap_muskel_skjelett",
+    "AAP og andre diagnoser": "aap_annen",
+    "I arbeid ved tiltaksstart (ref: ikke arbeid)": "jobb_ved_start",
+    "Nedsatt arbeidsevne ved tiltaksstart (ref: ikke NA)": "nedsatt",
+    "Antall måneder i arbeid før tiltaksstart": "maneder_i_jobb",
+    "Arbeidsledighetsrate (kvartal)": "ledighet",
+}

@@ -97,6 +97,7 @@ class MonthGrid:
     last_month: int
     follow_up: np.ndarray
     job_strict: np.ndarray
+    employed: np.ndarray  # in job (plain): employed >= 4 h/week, whatever the programme
     registered: np.ndarray
     reduced_capacity: np.ndarray
     observed_from: int | None = None
@@ -174,7 +175,7 @@ def build_grid(extract: Extract) -> MonthGrid:
     jobs = extract["arbeidsforhold"]
     employed = _SpellMonths(jobs, persons, last_month).cover(
         first_month, (jobs["timer_per_uke"] >= MIN_WEEKLY_HOURS).to_numpy(dtype=bool))
-    employed &= ~programmes.cover(first_month, ~compatible)
+    job_strict = employed & ~programmes.cover(first_month, ~compatible)
     status = extract["brukerstatus"]
     statuses = _SpellMonths(status, persons, last_month)
     reduced = status["innsatsgruppe"].isin(REDUCED_CAPACITY_GROUPS).to_numpy(dtype=bool)
@@ -183,13 +184,14 @@ def build_grid(extract: Extract) -> MonthGrid:
         first_month=first_month,
         last_month=last_month,
         follow_up=programmes.cover(first_month, is_follow_up),
-        job_strict=employed,
+        job_strict=job_strict,
+        employed=employed,
         registered=statuses.cover(first_month),
         reduced_capacity=statuses.cover(first_month, reduced),
         observed_from=max(observation_start_month(extract), first_month),
     )
     unobserved = grid.column(grid.observed_from)
-    for name in ("follow_up", "job_strict", "registered", "reduced_capacity"):
+    for name in GRID_MEASURES:
         getattr(grid, name)[:, :unobserved] = False
     return grid
 
@@ -457,7 +459,7 @@ def _entrant_positions(grid: MonthGrid, frame: pd.DataFrame) -> tuple[np.ndarray
     return rows, entry_month_number(frame) - grid.first_month
 
 
-GRID_MEASURES = ("follow_up", "job_strict", "registered", "reduced_capacity")
+GRID_MEASURES = ("follow_up", "job_strict", "employed", "registered", "reduced_capacity")
 
 
 def entrant_months(grid: MonthGrid, frame: pd.DataFrame, offsets) -> dict[str, np.ndarray]:

@@ -87,3 +87,33 @@ def test_history_counts_by_hand():
     assert persons[("job_strict", -1)] == 1 and persons[("job_strict", -2)] == 0
     assert (counts["n"] == 2).all()
     assert np.allclose(counts["share"], 100 * counts["persons"] / 2)
+
+
+def test_job_by_group_counts_the_observed_in_each_tabell_4_1_group():
+    # job_12: a True, b False, c unobserved, d True, e False.
+    table = measures.job_by_group(frame(), 12).set_index("variable")
+    assert list(table.index) == list(measures.JOB_GROUPS)
+    assert (table.loc["all", "persons"], table.loc["all", "in_job"]) == (4, 2)
+    assert table.loc["all", "value"] == 50.0
+    assert table.loc["female", ["persons", "in_job"]].tolist() == [2, 2]  # a, d (c unobserved)
+    assert table.loc["male", ["persons", "in_job"]].tolist() == [2, 0]    # b, e
+    assert table.loc["age_4", ["persons", "in_job"]].tolist() == [1, 1]   # d (66; c unobserved)
+    # AAP with no registered diagnosis (c) counts with annen: d and c, c unobserved.
+    assert table.loc["aap_annen", ["persons", "in_job"]].tolist() == [1, 1]
+    assert table.loc["edu_ukjent", ["persons", "in_job"]].tolist() == [2, 1]  # b, d
+    assert table.loc["job_at_entry", ["persons", "in_job"]].tolist() == [2, 1]  # a, e
+    assert table.loc["na", "value"] == 50.0 and table.loc["not_na", "value"] == 50.0
+    assert np.isnan(table.loc["edu_hoyere_kort", "value"])  # nobody: no share
+    masks = measures.group_masks(frame())
+    assert masks["lg_2"].tolist() == [False, False, True, False, False]
+
+
+def test_published_row_maps_cover_tabell_4_1_and_4_2():
+    from helpers.published import TABELL_4_1_GROUPS, TABELL_4_2_TERMS, read_published
+
+    rows_41 = set(read_published("tabell_4_1")["row"]) - {"N"}
+    assert rows_41 == set(TABELL_4_1_GROUPS)
+    assert set(TABELL_4_1_GROUPS.values()) == set(measures.JOB_GROUPS)
+    rows_42 = set(read_published("tabell_4_2")["row"])
+    assert set(TABELL_4_2_TERMS) == rows_42 - {"Gjennomsnitt", "Konstantledd", "N", "Fylke",
+                                               "År x Måned", "R2"}

@@ -118,6 +118,27 @@ def test_other_programme_blocks_job_but_wage_subsidy_does_not():
     assert frame.loc["prak", "job_18"]
 
 
+def test_in_job_plain_counts_every_job_and_strict_only_outside_other_programmes():
+    # Figur 4.1's two definitions on the grid: 'prak' employed and in work practice in
+    # Jan 2015 is in job (plain) but not (strict); a job under 4 hours is neither.
+    from helpers.spells import build_grid
+
+    b = ExtractBuilder()
+    for pid in ("prak", "lonn", "liten"):
+        b.person(pid).tiltak(pid, "2014-01-01", "2014-03-31")
+    b.jobb("prak", "2014-06-01", None).jobb("lonn", "2014-06-01", None)
+    b.jobb("liten", "2014-06-01", None, timer=3.5)
+    b.tiltak("prak", "2015-01-15", "2015-01-20", kode="ARBEIDSPRAKSIS", leverandor=None)
+    b.tiltak("lonn", "2015-01-01", "2015-06-30", kode="LONNSTILSKUDD", leverandor=None)
+    grid = build_grid(b.build())
+    column = grid.column(2015 * 12)
+    rows = grid.persons.get_indexer(["prak", "lonn", "liten"])
+    assert grid.employed[rows, column].tolist() == [True, True, False]
+    assert grid.job_strict[rows, column].tolist() == [False, True, False]
+    assert grid.employed[rows, column + 1].tolist() == [True, True, False]
+    assert grid.job_strict[rows, column + 1].tolist() == [True, True, False]
+
+
 def test_outcome_after_uttrekksdato_is_missing():
     # uttrekksdato 2020-06-30; entry Dec 2018: +18 = Jun 2020 observed, +24 = Dec 2020 not.
     b = ExtractBuilder(uttrekksdato="2020-06-30").person("p")

@@ -495,7 +495,8 @@ def test_property_monthly_history_statuses_are_not_recoverable(seed):
     grid = MonthGrid(
         persons=pd.Index([f"p{i}" for i in range(n_persons)]), first_month=first,
         last_month=first + 47, follow_up=np.zeros((n_persons, 48), bool),
-        job_strict=rng.random((n_persons, 48)) < rng.uniform(0.01, 0.3),
+        job_strict=(job := rng.random((n_persons, 48)) < rng.uniform(0.01, 0.3)),
+        employed=job | (rng.random((n_persons, 48)) < 0.05),
         registered=registered,
         reduced_capacity=registered & (rng.random((n_persons, 48)) < rng.uniform(0.05, 0.95)))
     frame = pd.DataFrame({"person_id": grid.persons[rng.permutation(n_persons)],
