@@ -174,9 +174,10 @@ def _execute_into(book_tmp: Path, extract_dir: Path, cache_dir: Path, failed_dir
                 parameters={"EXTRACT": str(extract_dir), "CACHE": str(cache_dir)},
                 cwd=str(source.parent), kernel_name="python3", progress_bar=False,
                 request_save_on_cell_execute=False,
-                # The kernel's own start-up notices (e.g. about its local TCP transport)
-                # are not the reader's business; errors still show.
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # The kernel's own log (its local TCP transport at start, "KeyboardInterrupt
+                # caught in kernel" when the runner stops it) is not the reader's business:
+                # a failing cell is reported by papermill, with the notebook kept.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except PapermillExecutionError as exc:
             first_line = (exc.source or "").strip().splitlines()[:1]
