@@ -786,7 +786,8 @@ def _check_survey(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str]) 
             bad = given & ~(np.isfinite(numbers.to_numpy()) & (numbers.to_numpy() >= 0))
             rule = "not a count (expected a number >= 0, as the codebook's type antall says)"
         else:
-            categories = [c.strip() for c in str(row.kategorier or "").split(";") if c.strip()]
+            categories = [c.strip() for c in ("" if pd.isna(row.kategorier) else str(row.kategorier)).split(";")
+                          if c.strip()]
             text = answers.astype(object).map(lambda v: str(v).strip(), na_action="ignore")
             if row.type == "flervalg":
                 allowed = set(categories)

@@ -625,3 +625,12 @@ def test_contract_spec_is_consistent():
         assert set(table.key) <= set(table.column_names)
         if table.spell:
             assert table.column_names[:3] == ["person_id", "fra_dato", "til_dato"]
+
+
+def test_a_category_question_without_categories_says_so(tmp_path):
+    tables = {**minimal_tables(), **_survey()}
+    tables["sporreundersokelse_kodebok"].loc[0, "kategorier"] = ""
+    with pytest.raises(ContractError) as err:
+        load_extract(write_csv_extract(tmp_path / "x", tables))
+    assert "categories (none given): row 0 'ukentlig'" in line_for(
+        body(err), "sporreundersokelse.csv: column 'motefrekvens'")
