@@ -158,10 +158,10 @@ class _Relations:
             for key, _ in terms:
                 self.of_key.setdefault(key, []).append(i)
 
-    def component(self, start: str, unknown: set) -> tuple[list[str], list[int]]:
-        """The unknown keys linked to `start` through relations, and those relations
-        (nearest first: breadth first from `start`)."""
-        keys, rows, level, seen_rows = {start}, [], [start], set()
+    def _linked(self, start: str, unknown: set):
+        """(hops, relation) for every relation linked to `start` through unknown keys,
+        breadth first from `start` (hops 0: a relation with `start` itself)."""
+        reached, level, seen_rows, hops = {start}, [start], set(), 0
         while level:
             following = []
             for key in level:
@@ -169,31 +169,27 @@ class _Relations:
                     if i in seen_rows:
                         continue
                     seen_rows.add(i)
-                    rows.append(i)
+                    yield hops, i
                     for other, _ in self.terms[i]:
-                        if other in unknown and other not in keys:
-                            keys.add(other)
+                        if other in unknown and other not in reached:
+                            reached.add(other)
                             following.append(other)
-            level = following
+            level, hops = following, hops + 1
+
+    def component(self, start: str, unknown: set) -> tuple[list[str], list[int]]:
+        """The unknown keys linked to `start` through relations, and those relations
+        (nearest first: breadth first from `start`)."""
+        rows = [i for _, i in self._linked(start, unknown)]
+        keys = {start} | {key for i in rows for key, _ in self.terms[i] if key in unknown}
         return sorted(keys), rows
 
     def distances(self, start: str, unknown: set) -> dict[str, int]:
         """For every key in a relation linked to `start` through unknown keys: the number
         of relations between them (0: in a relation with `start`)."""
-        distance, level, seen_rows, hops = {start: 0}, [start], set(), 0
-        while level:
-            following = []
-            for key in level:
-                for i in self.of_key.get(key, ()):
-                    if i in seen_rows:
-                        continue
-                    seen_rows.add(i)
-                    for other, _ in self.terms[i]:
-                        if other not in distance:
-                            distance[other] = hops
-                            if other in unknown:
-                                following.append(other)
-            level, hops = following, hops + 1
+        distance = {start: 0}
+        for hops, i in self._linked(start, unknown):
+            for key, _ in self.terms[i]:
+                distance.setdefault(key, hops)
         return distance
 
     def solve(self, unknown: set, rows=None) -> set:
