@@ -576,16 +576,21 @@ def _check_table(table: Table, df: pd.DataFrame, file: str,
     Returns the coerced frame (a new frame; `df` is not modified) and the problems, in
     column order, one per column and rule.
     """
-    problems: list[str] = []
+    order = {name: i for i, name in enumerate(table.column_names)}
+    found: list[tuple[int, str]] = []  # (position of the column in the contract, problem)
+
+    def report(column: str | None, rule: str, mask=None, values=None) -> None:
+        position = -1 if column is None else order.get(column.split("+")[0], len(order))
+        found.append((position, _problem(file, column, rule, mask, values)))
+
     out = df.copy(deep=False)
     if not isinstance(out.index, pd.RangeIndex) or out.index.start != 0 or out.index.step != 1:
         out = out.reset_index(drop=True)
     missing = [c.name for c in table.columns if c.name not in out.columns]
     for name in missing:
-        problems.append(_problem(file, name, "missing (required column)"))
+        report(name, "missing (required column)")
     if len(out) < table.min_rows:
-        problems.append(_problem(file, None, f"has no rows (the report needs at least "
-                                             f"{table.min_rows})"))
+        report(None, f"has no rows (the report needs at least {table.min_rows})")
     unconvertible: dict[str, np.ndarray] = {}
     as_given: dict[str, pd.Series] = {}  # values as they were read, for messages
     present = []
@@ -594,13 +599,12 @@ def _check_table(table: Table, df: pd.DataFrame, file: str,
             continue
         raw = out[col.name]
         if isinstance(raw, pd.DataFrame):
-            problems.append(_problem(file, col.name, "appears more than once"))
+            report(col.name, "appears more than once")
             continue
         raw = _plain_values(raw)
         coerced, bad, rule = _COERCE[col.kind](raw)
         if bad.any():
-            problems.append(_problem(file, col.name, rule, bad,
-                                     None if col.identifier else raw))
+            report(col.name, rule, bad, None if col.identifier else raw)
         unconvertible[col.name] = bad
         as_given[col.name] = raw
         out[col.name] = coerced
@@ -610,17 +614,19 @@ def _check_table(table: Table, df: pd.DataFrame, file: str,
             if name not in table.column_names:
                 out[name] = _plain_values(out[name])
     schema, rules = _schema(table, present, meta)
+    failures = _failures(schema, out[present], rules)
     shown = {c.name: c for c in table.columns}
-    for (column, rule), rows in _failures(schema, out[present], rules).items():
+    given = pd.DataFrame(as_given) if failures else None
+    for (column, rule), rows in failures.items():
         if rule.startswith("empty (null)"):
             rows = rows[~unconvertible[column][rows]]  # already reported as unconvertible
         if len(rows) == 0:
             continue
         mask = np.zeros(len(out), dtype=bool)
         mask[rows] = True
-        problems.append(_problem(file, column, rule, mask,
-                                 _shown_values(pd.DataFrame(as_given), column, shown)))
-    return out, _in_column_order(problems, file, table)
+        report(column, rule, mask, _shown_values(given, column, shown))
+    found.sort(key=lambda item: item[0])  # stable: a column's problems keep their order
+    return out, [problem for _, problem in found]
 
 
 def _shown_values(df: pd.DataFrame, column: str, columns: Mapping[str, Column]) -> pd.Series | None:
@@ -635,18 +641,6 @@ def _shown_values(df: pd.DataFrame, column: str, columns: Mapping[str, Column]) 
     for name in names[1:]:
         combo = combo + "/" + df[name].astype(str)
     return combo
-
-
-def _in_column_order(problems: list[str], file: str, table: Table) -> list[str]:
-    """Problems sorted by the column they name, in the contract's column order (stable)."""
-    order = {name: i for i, name in enumerate(table.column_names)}
-
-    def position(problem: str) -> int:
-        m = re.match(re.escape(file) + r": column '([^']+)'", problem)
-        if not m:
-            return -1
-        return order.get(m.group(1).split("+")[0], len(order))
-    return sorted(problems, key=position)
 
 
 def _check_meta(meta, file: str = META_FILE) -> list[str]:
