@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.contract import TABLES, Extract
@@ -80,3 +81,39 @@ class ExtractBuilder:
 
     def build(self, path: str | Path = "<in memory>") -> Extract:
         return Extract(path=Path(path), meta=dict(self.meta), tables=self.tables())
+
+
+def random_frame(rng: np.random.Generator, n: int, programmes=(0.6, 0.3, 0.1),
+                 arbeid_med_bistand: float | None = None,
+                 providers=(0.6, 0.3, 0.05, 0.05)) -> pd.DataFrame:
+    """A random analysis frame of `n` entrants with skewed categories, so that small cells
+    are common: shares of [gammelt, nytt, utvidet], of Arbeid med bistand among the old
+    (None: half, by a fair draw), of [skjermet, kommersiell, ideell, ukjent]."""
+    from helpers import tables
+
+    def pick(values, p=None):
+        return list(rng.choice(np.array(values, dtype=object), size=n, p=p))
+
+    programme = pick(["gammelt", "nytt", "utvidet"], list(programmes))
+    ab = None if arbeid_med_bistand is None else [arbeid_med_bistand, 1 - arbeid_med_bistand]
+    code = [("UTVIDET_OPPFOLGING" if p == "utvidet" else
+             rng.choice(["ARBEID_MED_BISTAND", "OPPFOLGING"], p=ab) if p == "gammelt"
+             else "OPPFOLGING") for p in programme]
+    landgruppe = pick([1, 2, 3], [0.8, 0.1, 0.1])
+    return pd.DataFrame({
+        "person_id": [f"p{i}" for i in range(n)],
+        "entry_month": [f"{y}-0{m}" for y, m in zip(rng.integers(2013, 2019, n),
+                                                     rng.integers(1, 10, n))],
+        "programme": programme, "programme_code": code,
+        "provider_type": pick(list(tables.PROVIDER_LABELS), list(providers)),
+        "age": pd.array(rng.integers(18, 67, n), dtype="Int64"),
+        "female": rng.random(n) < 0.5,
+        "landgruppe": pd.array(landgruppe, dtype="Int64"),
+        "immigrant": [g != 1 for g in landgruppe],
+        "education": pick([c for c, _ in tables.EDUCATION_ROWS]),
+        "aap_diagnosis": pick(["ikke_aap", "psykisk", "muskel_skjelett", "annen", "ukjent"],
+                              [0.5, 0.2, 0.15, 0.1, 0.05]),
+        "reduced_capacity": rng.random(n) < 0.7,
+        "job_at_entry": rng.random(n) < 0.1,
+        "months_in_job_24": rng.integers(0, 24, n),
+    })

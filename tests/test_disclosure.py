@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import tables
 from helpers.disclosure import (
     MIN_CELL,
     distribution_mask,
@@ -15,7 +14,7 @@ from helpers.disclosure import (
     suppress,
 )
 from helpers.spells import build_frame
-from tests import attacker
+from tests import attacker, builders
 from tests.builders import ExtractBuilder
 
 
@@ -161,34 +160,9 @@ def test_the_attacker_solves_a_cell_left_open_by_the_shown_cells():
 def attacker_frame(rng: np.random.Generator, n: int | None = None) -> pd.DataFrame:
     """A random small analysis frame (20–120 entrants), skewed so that small cells are common:
     every programme, detail, provider type and entry year."""
-    n = n or int(rng.integers(20, 120))
-
-    def pick(values, p=None):
-        return list(rng.choice(np.array(values, dtype=object), size=n, p=p))
-
-    programme = pick(["gammelt", "nytt", "utvidet"], [0.45, 0.45, 0.1])
-    code = [("UTVIDET_OPPFOLGING" if p == "utvidet" else
-             rng.choice(["ARBEID_MED_BISTAND", "OPPFOLGING"], p=[0.3, 0.7]) if p == "gammelt"
-             else "OPPFOLGING") for p in programme]
-    landgruppe = pick([1, 2, 3], [0.8, 0.1, 0.1])
-    return pd.DataFrame({
-        "person_id": [f"p{i}" for i in range(n)],
-        "entry_month": [f"{y}-0{m}" for y, m in zip(rng.integers(2013, 2019, n),
-                                                     rng.integers(1, 10, n))],
-        "programme": programme, "programme_code": code,
-        "provider_type": pick(["skjermet", "kommersiell", "ideell", "ukjent"],
-                              [0.55, 0.35, 0.05, 0.05]),
-        "age": pd.array(rng.integers(18, 67, n), dtype="Int64"),
-        "female": rng.random(n) < 0.5,
-        "landgruppe": pd.array(landgruppe, dtype="Int64"),
-        "immigrant": [g != 1 for g in landgruppe],
-        "education": pick([c for c, _ in tables.EDUCATION_ROWS]),
-        "aap_diagnosis": pick(["ikke_aap", "psykisk", "muskel_skjelett", "annen", "ukjent"],
-                              [0.5, 0.2, 0.15, 0.1, 0.05]),
-        "reduced_capacity": rng.random(n) < 0.7,
-        "job_at_entry": rng.random(n) < 0.1,
-        "months_in_job_24": rng.integers(0, 24, n),
-    })
+    return builders.random_frame(rng, n or int(rng.integers(20, 120)),
+                                 programmes=(0.45, 0.45, 0.1), arbeid_med_bistand=0.3,
+                                 providers=(0.55, 0.35, 0.05, 0.05))
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -6,7 +6,7 @@ import pytest
 from helpers import tables
 from helpers.disclosure import is_small
 from helpers.spells import build_frame, build_grid
-from tests import attacker
+from tests import attacker, builders
 from tests.builders import ExtractBuilder
 
 
@@ -247,33 +247,7 @@ def test_entrants_by_year_hides_a_second_component_of_a_year():
 
 def random_frame(rng: np.random.Generator) -> pd.DataFrame:
     """Random small frame: skewed categories, so small cells are common."""
-    n = int(rng.integers(10, 80))
-
-    def pick(values, p=None):
-        return list(rng.choice(np.array(values, dtype=object), size=n, p=p))
-
-    programme = pick(["gammelt", "nytt", "utvidet"], [0.6, 0.3, 0.1])
-    code = [("UTVIDET_OPPFOLGING" if p == "utvidet" else
-             rng.choice(["ARBEID_MED_BISTAND", "OPPFOLGING"]) if p == "gammelt" else "OPPFOLGING")
-            for p in programme]
-    landgruppe = pick([1, 2, 3], [0.8, 0.1, 0.1])
-    return pd.DataFrame({
-        "person_id": [f"p{i}" for i in range(n)],
-        "entry_month": [f"{y}-0{m}" for y, m in zip(rng.integers(2013, 2019, n),
-                                                     rng.integers(1, 10, n))],
-        "programme": programme, "programme_code": code,
-        "provider_type": pick(list(tables.PROVIDER_LABELS), [0.6, 0.3, 0.05, 0.05]),
-        "age": pd.array(rng.integers(18, 67, n), dtype="Int64"),
-        "female": rng.random(n) < 0.5,
-        "landgruppe": pd.array(landgruppe, dtype="Int64"),
-        "immigrant": [g != 1 for g in landgruppe],
-        "education": pick([c for c, _ in tables.EDUCATION_ROWS]),
-        "aap_diagnosis": pick(["ikke_aap", "psykisk", "muskel_skjelett", "annen", "ukjent"],
-                              [0.5, 0.2, 0.15, 0.1, 0.05]),
-        "reduced_capacity": rng.random(n) < 0.7,
-        "job_at_entry": rng.random(n) < 0.1,
-        "months_in_job_24": rng.integers(0, 24, n),
-    })
+    return builders.random_frame(rng, int(rng.integers(10, 80)))
 
 
 def assert_not_recoverable(persons, hidden, total):
