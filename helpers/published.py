@@ -165,21 +165,3 @@ TABELL_4_1_GROUPS = {
     "I jobb ved oppstart av tiltaket": "job_at_entry",
     "Nedsatt arbeidsevne ved oppstart": "na", "Ikke nedsatt arbeidsevne ved oppstart": "not_na",
 }
-
-# Tabell 4.2's coefficient rows as printed -> the regressor (the terms of helpers.models and
-# of the synthetic outcome model, utfall.lpm).
-TABELL_4_2_TERMS = {
-    "Nytt tiltak (ref: gammelt tiltak)": "nytt", "Alder": "alder", "Alder kvadrert": "alder2",
-    "Kvinner (referanse: menn)": "kvinne",
-    "Innvandrere (referanse: ikke-innvandrere)": "innvandrer",
-    "Videregående skole, GK og VK1": "utd_vgs_grunnkurs",
-    "Videregående avsluttet utdanning": "utd_vgs_fullfort",
-    "Høyere utdanning, inntil 4 år": "utd_hoyere_kort",
-    "Høyere utdanning, over 4 år": "utd_hoyere_lang", "Ukjent utdanningsnivå": "utd_ukjent",
-    "AAP og psykiske lidelser": "aap_psykisk", "AAP og muskel-/skjelettlidelser": "aap_muskel_skjelett",
-    "AAP og andre diagnoser": "aap_annen",
-    "I arbeid ved tiltaksstart (ref: ikke arbeid)": "jobb_ved_start",
-    "Nedsatt arbeidsevne ved tiltaksstart (ref: ikke NA)": "nedsatt",
-    "Antall måneder i arbeid før tiltaksstart": "maneder_i_jobb",
-    "Arbeidsledighetsrate (kvartal)": "ledighet",
-}
