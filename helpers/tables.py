@@ -308,13 +308,19 @@ def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
 
 TABLE_DATA_MIME = "application/vnd.oppfolging.table+json"
 DATA_COLUMNS = ["table", "section", "row", "column", "value", "stars", "unit", "flag"]
+# A regression table's rows also carry their uncertainty (empty in other tables): the
+# clustered standard error and p-value, and the wild cluster bootstrap p-value where the
+# table has one (the programme coefficient).
+INFERENCE_COLUMNS = ["std_error", "p_value", "p_value_wild"]
+DATA_COLUMNS = DATA_COLUMNS + INFERENCE_COLUMNS
 HIDDEN_FLAG = "skjult"  # data/published's flag for a value withheld to protect persons
 TABLE_DATA_FOLDER = "tabeller"
 
 
 def table_data(table: pd.DataFrame, name: str) -> pd.DataFrame:
     """A tidy table in the long format of data/published (table, section, row, column,
-    value, stars, unit, flag): values at full precision, hidden cells (column `suppressed`)
+    value, stars, unit, flag), plus std_error, p_value and p_value_wild where `table` has
+    them (regression tables): values at full precision, hidden cells (column `suppressed`)
     empty with the reason in `flag`."""
     data = pd.DataFrame({
         "table": name,
@@ -326,10 +332,13 @@ def table_data(table: pd.DataFrame, name: str) -> pd.DataFrame:
         "unit": table["unit"].astype(str),
         "flag": "",
     })
+    for column in INFERENCE_COLUMNS:
+        data[column] = table[column].astype(float).to_numpy() if column in table else np.nan
     if "suppressed" in table:
         hidden = table["suppressed"].to_numpy(dtype=bool)
         data.loc[hidden, "value"] = np.nan
         data.loc[hidden, "flag"] = HIDDEN_FLAG
+        data.loc[hidden, INFERENCE_COLUMNS] = np.nan
     return data[DATA_COLUMNS].reset_index(drop=True)
 
 
@@ -668,7 +677,7 @@ def extract_overview_gt(extract, table_id: str = "tbl-uttrekk") -> BookTable:
     data = pd.DataFrame({"table": "uttrekket", "section": "", "row": long["Tabell"],
                          "column": long["column"], "value": long["value"], "stars": "",
                          "unit": "count", "flag": np.where(long["hidden"], HIDDEN_FLAG, "")})
-    return with_data(gt, data[DATA_COLUMNS], "uttrekket")
+    return with_data(gt, data.reindex(columns=DATA_COLUMNS), "uttrekket")
 
 
 def calibration_gt(table: pd.DataFrame, table_id: str = "tbl-kalibrering") -> BookTable:
@@ -701,7 +710,7 @@ def calibration_gt(table: pd.DataFrame, table_id: str = "tbl-kalibrering") -> Bo
     data = pd.DataFrame({"table": "kalibrering", "section": long["source"], "row": long["id"],
                          "column": long["column"], "value": long["value"].astype(float),
                          "stars": "", "unit": long["unit"], "flag": ""})
-    return with_data(gt, data[DATA_COLUMNS], "kalibrering")
+    return with_data(gt, data.reindex(columns=DATA_COLUMNS), "kalibrering")
 
 
 # --- Values for sentences ----------------------------------------------------------------
@@ -804,7 +813,7 @@ def corrections_gt(corrections: pd.DataFrame, table_id: str = "tbl-rettelser") -
                          "value": long["value"].astype(float), "stars": "",
                          "unit": np.where(long["row"].eq("Totalt antall personer"), "count",
                                           "percent"), "flag": ""})
-    return with_data(gt, data[DATA_COLUMNS], "rettelser")
+    return with_data(gt, data.reindex(columns=DATA_COLUMNS), "rettelser")
 
 
 # --- Disclosure across the book ---------------------------------------------------------

@@ -444,7 +444,8 @@ def test_tables_as_data_are_written_beside_the_book_and_linked(tmp_path):
     build.build(extract, out, tmp_path / "build", engine="pandoc",
                 config_path=src / "_quarto.yml", progress=False)
     written = (tmp_path / "build" / "book" / "report" / "tabeller" / "demo.csv").read_text()
-    assert written.splitlines() == ["table,section,row,column,value,stars,unit,flag",
-                                    "demo,,a,x,1.25,,percent,", "demo,,b,x,,,percent,skjult"]
+    assert written.splitlines() == [
+        "table,section,row,column,value,stars,unit,flag,std_error,p_value,p_value_wild",
+        "demo,,a,x,1.25,,percent,,,,", "demo,,b,x,,,percent,skjult,,,"]
     assert (out / "tabeller" / "demo.csv").read_text() == written
     assert 'href="tabeller/demo.csv"' in (out / "index.html").read_text(encoding="utf-8")

@@ -525,7 +525,8 @@ def test_table_data_is_the_long_format_with_hidden_cells_empty_and_flagged():
     compared = tables.compare_with_published(tables.tabell_2_1(small_frame()), "tabell_2_1")
     data = tables.table_data(compared, "tabell_2_1")
     assert list(data.columns) == ["table", "section", "row", "column", "value", "stars",
-                                  "unit", "flag"]
+                                  "unit", "flag", "std_error", "p_value", "p_value_wild"]
+    assert data[tables.INFERENCE_COLUMNS].isna().all().all()  # not a regression table
     assert (data["table"] == "tabell_2_1").all() and len(data) == len(compared)
     skjermet = data[(data["row"] == "Skjermet") & (data["column"] == "Gammelt")]
     # Six old entrants, five with a sheltered provider: 5 of 6 would reveal the one other
@@ -539,6 +540,16 @@ def test_table_data_is_the_long_format_with_hidden_cells_empty_and_flagged():
                               "tabell_3_1")
     age = three[(three["row"] == "Gjennomsnittsalder") & (three["column"] == "Gammelt")]
     assert age["value"].item() == pytest.approx((20 + 24 + 25 + 35 + 50 + 61) / 6, rel=1e-12)
+
+
+def test_table_data_carries_a_regression_rows_uncertainty_unless_hidden():
+    rows = pd.DataFrame({"row": ["Nytt tiltak", "Alder"], "column": ["", ""],
+                         "value": [0.03, 0.01], "unit": "coefficient", "stars": ["***", ""],
+                         "std_error": [0.005, 0.002], "p_value": [1e-4, 0.2],
+                         "p_value_wild": [0.003, np.nan], "suppressed": [False, True]})
+    data = tables.table_data(rows, "tabell_x")
+    assert data.loc[0, ["std_error", "p_value", "p_value_wild"]].tolist() == [0.005, 1e-4, 0.003]
+    assert data.loc[1, tables.INFERENCE_COLUMNS].isna().all() and data.loc[1, "flag"] == "skjult"
 
 
 def test_book_table_carries_its_data_and_links_to_it():
