@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.prose import number
 from helpers.published import CORRECTIONS, PUBLISHED_DIR, read_published
-from helpers.tables import HIDDEN_FLAG
+from helpers.tables import HIDDEN_FLAG, HIDDEN_MARK, with_data
 
 # The published tables the appendix covers, in the order it shows them. To add one (e.g.
 # se_klar_tabell_1), name it here after its data/published/ file; a chapter that writes
@@ -173,7 +174,9 @@ def summary(compared: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name, cells in compared.groupby("table", sort=False):
         numeric = cells[cells["difference"].notna()]
-        largest = numeric.loc[numeric["difference"].abs().idxmax()] if len(numeric) else None
+        # The largest difference measured against its tolerance, so units can be compared.
+        ratio = numeric["difference"].abs() / numeric["allowed"]
+        largest = numeric.loc[ratio.idxmax()] if len(numeric) else None
         rows.append({
             "table": name,
             "title": TITLES.get(name, name),
@@ -183,7 +186,162 @@ def summary(compared: pd.DataFrame) -> pd.DataFrame:
             "outside": int((cells["status"] == OUTSIDE).sum()),
             "hidden": int((cells["status"] == HIDDEN).sum()),
             "largest": abs(float(largest["difference"])) if largest is not None else np.nan,
+            "largest_allowed": float(largest["allowed"]) if largest is not None else np.nan,
             "largest_unit": str(largest["unit"]) if largest is not None else "",
             "largest_row": str(largest["row"]) if largest is not None else "",
         })
     return pd.DataFrame(rows)
+
+
+# --- What the appendix shows ---------------------------------------------------------------
+
+NAME = "replikasjon"  # tabeller/replikasjon.csv
+DECIMALS = {"count": 0, "unit": 0, "percent": 1, "years": 1, "months": 1, "coefficient": 4,
+            "r2": 3, "other": 3}
+UNIT_TEXT = {"count": "personer", "unit": "observasjoner", "percent": "prosentpoeng",
+             "years": "år", "months": "måneder", "coefficient": "", "r2": "", "other": ""}
+UNIT_NAMES = {"count": "antall", "unit": "antall obs.", "percent": "prosent", "years": "år",
+              "months": "måneder", "coefficient": "koeffisient", "r2": "R²", "other": "annet"}
+STATUS_TEXT = {WITHIN: "ja", OUTSIDE: "nei", HIDDEN: "skjult", MISSING: "ikke beregnet"}
+
+
+def format_cell(value: float, unit: str, flag: str = "") -> str:
+    """A value of the appendix: the unit's decimals, a flag (Ja/Nei, Ref.) where there is
+    no number, '–' where there is neither."""
+    if value is None or pd.isna(value):
+        return flag or "–"
+    return number(value, DECIMALS.get(unit, 3))
+
+
+def difference_text(value: float, unit: str) -> str:
+    """A difference with its sign and unit: '+1,2 prosentpoeng', '−0,0031'."""
+    text = format_cell(value, unit)
+    if value > 0 and round(value, DECIMALS.get(unit, 3)) != 0:
+        text = "+" + text
+    return f"{text} {UNIT_TEXT.get(unit, '')}".strip()
+
+
+def table_sentence(row) -> str:
+    """The summary line of one table (a row of `summary`), from the numbers."""
+    if row["computed"] == 0:
+        return (f"{row['title']}: ikke beregnet ennå – ingen av bokas kapitler lager "
+                f"tabellen ({row['cells']} publiserte celler).")
+    compared = row["computed"] - row["hidden"]
+    text = f"{row['title']}: {row['within']} av {compared} sammenlignbare celler er innenfor toleransen"
+    extra = []
+    if row["hidden"]:
+        extra.append(f"{row['hidden']} skjult")
+    if row["cells"] > row["computed"]:
+        extra.append(f"{row['cells'] - row['computed']} ikke beregnet")
+    if extra:
+        text += " (" + ", ".join(extra) + ")"
+    if pd.notna(row["largest"]):
+        where = "innenfor" if row["largest"] <= row["largest_allowed"] + 1e-9 else "utenfor"
+        text += (f"; den største differansen målt mot toleransen er "
+                 f"{difference_text(row['largest'], row['largest_unit'])} "
+                 f"({row['largest_row']}), {where} toleransen")
+    return text + "."
+
+
+def summary_text(summary_table: pd.DataFrame) -> str:
+    """One line per table, as a Markdown list."""
+    return "\n".join(f"- {table_sentence(row)}" for _, row in summary_table.iterrows())
+
+
+def overall_sentence(compared: pd.DataFrame, synthetic: bool) -> str:
+    """What the comparison measures on this extract, and how it came out over all tables."""
+    done = compared[~compared["status"].isin([MISSING, HIDDEN])]
+    within = int((done["status"] == WITHIN).sum())
+    what = ("Uttrekket er syntetisk: sammenligningen måler hvor godt generatoren er kalibrert "
+            "til de publiserte tallene, ikke om resultatene kan gjenskapes."
+            if synthetic else
+            "Uttrekket er fra registrene: sammenligningen viser om de publiserte resultatene "
+            "kan gjenskapes.")
+    if len(done) == 0:
+        return what + " Ingen publisert celle er beregnet ennå."
+    tables_done = done["table"].nunique()
+    return (f"{what} Av {len(done)} publiserte celler som boka har beregnet og viser, i "
+            f"{tables_done} av {compared['table'].nunique()} tabeller, er {within} innenfor "
+            f"toleransen og {len(done) - within} utenfor.")
+
+
+def tolerance_table() -> pd.DataFrame:
+    """The tolerances as the appendix lists them: unit and allowed difference."""
+    return pd.DataFrame({"unit": list(TOLERANCES),
+                         "tolerance": [t.text for t in TOLERANCES.values()]})
+
+
+def _label(row) -> str:
+    parts = [p for p in (row["section"], row["row"]) if p]
+    text = " / ".join(dict.fromkeys(parts))
+    return f"{text} ({row['column']})" if row["column"] else text
+
+
+def replication_data(compared: pd.DataFrame) -> pd.DataFrame:
+    """The appendix's own data (tabeller/replikasjon.csv, tables.DATA_COLUMNS): for every
+    published cell the columns beregnet, publisert and differanse; `flag` holds the cell's
+    status, and 'rettet' on a corrected published value."""
+    from helpers.tables import DATA_COLUMNS
+
+    rows = []
+    for cell in compared.itertuples(index=False):
+        section = TITLES.get(cell.table, cell.table)
+        row = _label(cell._asdict())
+        for column, value, flag in (
+                ("beregnet", cell.ours, cell.our_flag or cell.status),
+                ("publisert", cell.published,
+                 "rettet" if cell.corrected else cell.published_flag),
+                ("differanse", cell.difference, cell.status)):
+            rows.append({"table": NAME, "section": section, "row": row, "column": column,
+                         "value": value, "stars": "", "unit": cell.unit, "flag": flag})
+    data = pd.DataFrame(rows)
+    for column in DATA_COLUMNS:
+        if column not in data:
+            data[column] = np.nan
+    return data[DATA_COLUMNS]
+
+
+def replication_gt(compared: pd.DataFrame, synthetic: bool, source: str,
+                   table_id: str = "tbl-replikasjon"):
+    """One long great-tables table, a section per published table: cell, ours, published
+    (¹ corrected), difference, tolerance, within; with its data as a BookTable."""
+    from great_tables import GT
+
+    ours_label = "Syntetisk" if synthetic else "Beregnet"
+    shown = pd.DataFrame({
+        "table": [TITLES.get(t, t) for t in compared["table"]],
+        "cell": [_label(r) for r in compared.to_dict("records")],
+        "ours": [HIDDEN_MARK if s == HIDDEN else format_cell(v, u, f)
+                 for v, u, f, s in zip(compared["ours"], compared["unit"],
+                                       compared["our_flag"], compared["status"])],
+        "published": [format_cell(v, u, f) + (" ¹" if c else "") for v, u, f, c in
+                      zip(compared["published"], compared["unit"],
+                          compared["published_flag"], compared["corrected"])],
+        "unit": [UNIT_NAMES.get(u, u) for u in compared["unit"]],
+        "difference": ["" if pd.isna(d) else difference_text(d, u)
+                       for d, u in zip(compared["difference"], compared["unit"])],
+        "tolerance": compared["tolerance"],
+        "status": [STATUS_TEXT[s] for s in compared["status"]],
+    })
+    gt = (GT(shown, rowname_col="cell", groupname_col="table", id=table_id)
+          .tab_header(title="Publiserte tall mot bokas tall")
+          .cols_label(unit="Enhet", ours=ours_label, published="Publisert", difference="Differanse",
+                      tolerance="Toleranse", status="Innenfor")
+          .cols_align(align="right", columns=["ours", "published", "difference"])
+          .tab_source_note(source))
+    if compared["corrected"].any():
+        gt = gt.tab_source_note("¹ Publisert verdi rettet, se «Rettelser i de publiserte "
+                                "tallene» i vedlegget om data og metode.")
+    if (compared["status"] == HIDDEN).any():
+        gt = gt.tab_source_note(f"{HIDDEN_MARK} Skjult for å beskytte personopplysninger.")
+    return with_data(gt, replication_data(compared), NAME)
+
+
+def source_line(extract) -> str:
+    """'Kilde:' under the appendix's table: our side from the extract via the chapters'
+    tabeller, the published side from data/published."""
+    from helpers.prose import data_source
+    from helpers.published import SOURCE
+
+    return (f"Kilde: bokas tabeller (tabeller/) beregnet fra {data_source(extract)}, koblet "
+            f"med {SOURCE} (data/published/) av helpers.replication.")

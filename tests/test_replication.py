@@ -158,3 +158,89 @@ def test_summary_counts_and_largest_difference():
     assert s.loc["t", "largest_row"] == "Kvinner"
     assert s.loc["m", "computed"] == 0
     assert np.isnan(s.loc["m", "largest"])
+
+
+def test_the_build_runs_a_reader_of_tabeller_after_the_chapters(tmp_path):
+    """A chapter with a TABELLER parameter runs after the others, with their tables written,
+    although _quarto.yml lists it first; its own table is written too, and the path it was
+    given holds in the finished book (where nbval re-runs it)."""
+    import os
+
+    import nbformat
+
+    from helpers import build
+    from helpers.contract import write_extract
+    from tests.builders import ExtractBuilder
+
+    builder = ExtractBuilder().person("P1").tiltak("P1", "2015-03-01", None)
+    extract = write_extract(tmp_path / "uttrekk", builder.tables(), builder.meta)
+    writer = ("import pandas as pd\nfrom great_tables import GT\nfrom helpers import tables\n"
+              "data = pd.DataFrame({'table': 'demo', 'section': '', 'row': ['a'], 'column': 'x',"
+              " 'value': [1.25], 'stars': '', 'unit': 'percent', 'flag': ''})\n"
+              "tables.with_data(GT(pd.DataFrame({'a': [1]}), id='tbl-demo'), data, 'demo')")
+    reader = ("import pandas as pd\nfrom great_tables import GT\nfrom helpers import tables\n"
+              "seen = pd.read_csv(TABELLER + '/demo.csv')\nprint('lest', seen['value'].iloc[0])\n"
+              "tables.with_data(GT(seen, id='tbl-les'), seen.assign(table='les'), 'les')")
+    src = tmp_path / "src"
+    (src / "report").mkdir(parents=True)
+    (src / "_quarto.yml").write_text(
+        "project:\n  type: book\nbook:\n  title: T\n  chapters:\n    - report/index.ipynb\n"
+        "    - report/les.ipynb\n    - report/skriv.ipynb\n")
+    for name, code, parameters in [
+            ("index", "print('indeks')", 'EXTRACT = "x"'),
+            ("les", reader, 'EXTRACT = "x"\nTABELLER = "nowhere"'),
+            ("skriv", writer, 'EXTRACT = "x"')]:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"),
+                    nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+                    nbformat.v4.new_code_cell(code)]
+        nbformat.write(nb, src / "report" / f"{name}.ipynb")
+    assert build.reads_table_data(src / "report" / "les.ipynb")
+    assert not build.reads_table_data(src / "report" / "skriv.ipynb")
+
+    book = build.execute(extract, tmp_path / "build", config_path=src / "_quarto.yml",
+                         progress=False, jobs=2)
+    executed = nbformat.read(book / "report" / "les.ipynb", as_version=4)
+    assert "lest 1.25" in executed.cells[-1].outputs[0]["text"]
+    injected = next(c for c in executed.cells
+                    if "injected-parameters" in c.metadata.get("tags", []))
+    relative = injected.source.split("TABELLER = ")[1].strip().strip('"')
+    assert not os.path.isabs(relative)
+    assert (book / "report" / relative / "demo.csv").is_file()
+    assert (book / "report" / "tabeller" / "les.csv").is_file()
+
+
+def test_sentences_follow_the_numbers():
+    ours = cells([("t", "", "Kvinner", "Gammelt", "percent", 52.0, ""),
+                  ("t", "", "Kvinner", "Nytt", "percent", 40.5, "")])
+    compared = replication.compare(ours, PUBLISHED)
+    s = replication.summary(compared).set_index("table")
+    line = replication.table_sentence(s.loc["t"].to_dict() | {"title": "T"})
+    assert line.startswith("T: 1 av 2 sammenlignbare celler er innenfor toleransen (3 ikke beregnet)")
+    assert "+2,0 prosentpoeng (Kvinner), utenfor toleransen" in line
+    missing = replication.table_sentence(s.loc["m"].to_dict() | {"title": "M"})
+    assert "ikke beregnet" in missing
+    assert "generatoren er kalibrert" in replication.overall_sentence(compared, True)
+    real = replication.overall_sentence(compared, False)
+    assert "gjenskapes" in real and "er 1 innenfor toleransen og 1 utenfor" in real
+
+
+def test_appendix_data_has_ours_published_and_difference_per_cell():
+    from helpers.tables import DATA_COLUMNS
+
+    ours = cells([("t", "", "Kvinner", "Gammelt", "percent", 52.0, "")])
+    compared = replication.compare(ours, PUBLISHED)
+    data = replication.replication_data(compared)
+    assert list(data.columns) == DATA_COLUMNS
+    assert len(data) == 3 * len(PUBLISHED)
+    cell = data[data["row"] == "Kvinner (Gammelt)"].set_index("column")
+    assert cell.loc["beregnet", "value"] == 52.0
+    assert cell.loc["publisert", "value"] == 50.0
+    assert cell.loc["differanse", "value"] == pytest.approx(2.0)
+    assert cell.loc["differanse", "flag"] == replication.OUTSIDE
+    table = replication.replication_gt(compared, True, "Kilde: test")
+    assert table.name == "replikasjon"
+    html = table.gt.as_raw_html()
+    assert "Kilde: test" in html and "Syntetisk" in html and "ikke beregnet" in html
