@@ -48,6 +48,8 @@ from helpers.report import SYNTHETIC_TITLE, synthetic_text
 from helpers.tables import DATA_COLUMNS, TABLE_DATA_FOLDER, TABLE_DATA_MIME
 
 CACHE_DIR, BOOK_DIR, FAILED_DIR = "cache", "book", "failed"
+# The parameter that gives a chapter the folder of the other chapters' tables as data.
+TABLES_PARAMETER = "TABELLER"
 # Chapters executed at a time (each in its own kernel, each holding the frame and grid).
 DEFAULT_JOBS = min(4, os.cpu_count() or 1)
 # A warning printed in an executed notebook that comes from our code or a notebook cell.
@@ -168,11 +170,19 @@ def _execute_into(book_tmp: Path, extract_dir: Path, cache_dir: Path, failed_dir
         source = source_root / chapter.path
         target = book_tmp / chapter.path
         target.parent.mkdir(parents=True, exist_ok=True)
+        parameters = {"EXTRACT": str(extract_dir), "CACHE": str(cache_dir)}
+        cwd = source.parent
+        if chapter in readers:
+            # Relative to the executed notebook, which also runs there: the path still holds
+            # when the book folder is moved into place and when nbval re-runs the notebook.
+            parameters[TABLES_PARAMETER] = os.path.relpath(project_dir / TABLE_DATA_FOLDER,
+                                                           target.parent)
+            cwd = target.parent
         try:
             papermill.execute_notebook(
                 str(source), str(target),
-                parameters={"EXTRACT": str(extract_dir), "CACHE": str(cache_dir)},
-                cwd=str(source.parent), kernel_name="python3", progress_bar=False,
+                parameters=parameters,
+                cwd=str(cwd), kernel_name="python3", progress_bar=False,
                 request_save_on_cell_execute=False,
                 # The kernel's own log (its local TCP transport at start, "KeyboardInterrupt
                 # caught in kernel" when the runner stops it) is not the reader's business:
@@ -195,20 +205,27 @@ def _execute_into(book_tmp: Path, extract_dir: Path, cache_dir: Path, failed_dir
             ) from None
         _finish_notebook(target, chapter.path)
 
+    # Chapters that read the others' tables (the Replikasjon appendix) run after the rest
+    # and after their tabeller/ is written; then tabeller/ is written again with theirs.
+    readers = [c for c in chapters if reads_table_data(source_root / c.path)]
+    first = [c for c in chapters if c not in readers]
     # Chapters are independent: run `jobs` kernels at a time; the first failure stops the rest.
     with _pythonpath(REPO_ROOT), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
             tqdm(total=len(chapters), desc="Kjører kapitler", unit="notatbok",
                  disable=not progress) as bar:
-        futures = {pool.submit(run, chapter): chapter for chapter in chapters}
-        try:
-            for future in as_completed(futures):
-                future.result()
-                bar.set_postfix_str(futures[future].path)
-                bar.update()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+        for batch in (first, readers):
+            futures = {pool.submit(run, chapter): chapter for chapter in batch}
+            try:
+                for future in as_completed(futures):
+                    future.result()
+                    bar.set_postfix_str(futures[future].path)
+                    bar.update()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+            if batch is first:
+                write_table_data(book_tmp, [book_tmp / c.path for c in first], project_dir)
     write_table_data(book_tmp, [book_tmp / c.path for c in chapters], project_dir)
     # Last: a manifest only ever describes a complete build.
     (book_tmp / MANIFEST_FILE).write_text(json.dumps({
@@ -216,6 +233,17 @@ def _execute_into(book_tmp: Path, extract_dir: Path, cache_dir: Path, failed_dir
         "extract": str(extract_dir),
         "meta": meta,
     }, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def reads_table_data(notebook: Path) -> bool:
+    """Whether a chapter reads the other chapters' tables: its parameters cell sets
+    TABLES_PARAMETER (the Replikasjon appendix)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    return any("parameters" in cell.metadata.get("tags", [])
+               and re.search(rf"^{TABLES_PARAMETER}\s*=", cell.source, re.M)
+               for cell in nb.cells if cell.cell_type == "code")
 
 
 def write_table_data(book_dir: Path, notebooks: list[Path], project_dir: Path) -> list[Path]:

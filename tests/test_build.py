@@ -147,7 +147,8 @@ def test_chapter_list_matches_notebooks_on_disk():
     on_disk = {p.relative_to(REPO).as_posix() for p in (REPO / "report").rglob("*.ipynb")
                if ".ipynb_checkpoints" not in p.parts}
     assert on_disk == set(listed)
-    assert [c.path for c in chapters if c.appendix] == ["report/chapters/vedlegg_data_og_metode.ipynb"]
+    assert [c.path for c in chapters if c.appendix] == [
+        "report/chapters/vedlegg_data_og_metode.ipynb", "report/chapters/vedlegg_replikasjon.ipynb"]
     assert config["format"]["typst"]["echo"] is False
     assert config["execute"]["enabled"] is False
 

@@ -1,0 +1,347 @@
+"""The *Replikasjon* appendix: every published cell beside ours, read from the `tabeller/`
+CSVs the build writes for the chapters (helpers.build.write_table_data) and joined with
+data/published/ on (table, section, row, column, unit).
+
+On a synthetic extract the comparison measures how well the generator is calibrated to the
+published figures; on a real extract it is the replication.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.prose import number
+from helpers.published import CORRECTIONS, PUBLISHED_DIR, read_published
+from helpers.tables import HIDDEN_FLAG, HIDDEN_MARK, with_data
+
+# The published tables the appendix covers, in the order it shows them. To add one (e.g.
+# se_klar_tabell_1), name it here after its data/published/ file; a chapter that writes
+# tabeller/<name>.csv with the published labels fills it in.
+TABLES: list[str] = [
+    "tabell_2_1", "tabell_3_1", "tabell_4_1", "tabell_4_2", "tabell_4_3", "tabell_4_4",
+    "tabell_4_5", "vedlegg_1", "vedlegg_2", "vedlegg_3",
+]
+
+TITLES: dict[str, str] = {
+    "tabell_2_1": "Tabell 2.1", "tabell_3_1": "Tabell 3.1", "tabell_4_1": "Tabell 4.1",
+    "tabell_4_2": "Tabell 4.2", "tabell_4_3": "Tabell 4.3", "tabell_4_4": "Tabell 4.4",
+    "tabell_4_5": "Tabell 4.5", "vedlegg_1": "Vedleggstabell 1", "vedlegg_2": "Vedleggstabell 2",
+    "vedlegg_3": "Vedleggstabell 3", "se_klar_tabell_1": "SE-KLAR tabell 1",
+    "se_klar_tabell_2": "SE-KLAR tabell 2",
+}
+
+# Status of a published cell.
+WITHIN, OUTSIDE, HIDDEN, MISSING = "ja", "nei", "skjult", "ikke beregnet"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far ours may lie from the published value: `amount` in the unit (absolute) or as
+    a share of the published value (relative)."""
+    amount: float
+    relative: bool
+    text: str
+
+    def allowed(self, published: float) -> float:
+        return self.amount * abs(published) if self.relative else self.amount
+
+
+# Tolerances by unit, in one place. Shares 1.5 percentage points and coefficients 0.01 are
+# the issue's; the others are ours:
+# - counts of persons (and N of a regression, unit "unit"): 1 % of the published count, so a
+#   register extract may differ by rounding and a few late registrations but not by a
+#   definition (a changed population moves a count by far more);
+# - means in years (age) and months (months in job before entry): half a unit, the printed
+#   precision of a mean that rests on one-year birth cohorts and whole months;
+# - R²: 0.02, an R² that moves by less does not change what the model explains;
+# - "other" values with a number are the outcome means of the regression tables (shares
+#   0-1): 0.005, the issue's bar for Tabell 4.2's mean. Cells without a number (Ja/Nei,
+#   Ref.) must carry the same flag.
+TOLERANCES: dict[str, Tolerance] = {
+    "percent": Tolerance(1.5, False, "1,5 prosentpoeng"),
+    "coefficient": Tolerance(0.01, False, "0,01"),
+    "count": Tolerance(0.01, True, "1 % av publisert"),
+    "unit": Tolerance(0.01, True, "1 % av publisert"),
+    "years": Tolerance(0.5, False, "0,5 år"),
+    "months": Tolerance(0.5, False, "0,5 måned"),
+    "r2": Tolerance(0.02, False, "0,02"),
+    "other": Tolerance(0.005, False, "0,005"),
+}
+
+KEY = ["table", "section", "row", "column", "unit"]
+COMPARED_COLUMNS = KEY + ["published", "printed", "corrected", "ours", "difference",
+                          "allowed", "tolerance", "status", "published_flag", "our_flag"]
+
+
+def tolerance(unit: str) -> Tolerance:
+    """The tolerance of a cell in `unit` (TOLERANCES); an unknown unit is an error, so a new
+    published unit needs a documented rule before it is compared."""
+    if unit not in TOLERANCES:
+        raise KeyError(f"Ingen toleranse for enheten '{unit}' (helpers.replication.TOLERANCES)")
+    return TOLERANCES[unit]
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.fillna("").astype(str)
+
+
+def published_cells(tables: list[str] | None = None,
+                    directory: str | Path = PUBLISHED_DIR) -> pd.DataFrame:
+    """Every published cell of `tables` (default TABLES) with its value compared with: the
+    corrected value where CORRECTIONS has one (`corrected` True, `printed` as printed)."""
+    frames = []
+    for name in tables or TABLES:
+        df = read_published(name, Path(directory)).copy()
+        df["printed"] = df["value"]
+        df["corrected"] = False
+        for fix in CORRECTIONS[CORRECTIONS["table"] == name].itertuples():
+            hit = (df["row"] == fix.row) & (df["column"] == fix.column)
+            df.loc[hit, "value"] = fix.value
+            df.loc[hit, "corrected"] = True
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    for column in ["section", "row", "column", "unit", "flag"]:
+        out[column] = _text(out[column])
+    return out.rename(columns={"value": "published", "flag": "published_flag"})[
+        KEY + ["published", "printed", "corrected", "published_flag"]]
+
+
+def read_table_data(folder: str | Path, tables: list[str] | None = None) -> pd.DataFrame:
+    """Our cells of `tables` from `folder/<name>.csv` (the build's tabeller/); a table no
+    chapter has written yet is simply absent."""
+    frames = []
+    for name in tables or TABLES:
+        path = Path(folder) / f"{name}.csv"
+        if path.exists():
+            frames.append(pd.read_csv(path, dtype=str, keep_default_na=False))
+    if not frames:
+        return pd.DataFrame(columns=KEY + ["value", "flag"])
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = pd.to_numeric(out["value"], errors="coerce")
+    return out[KEY + ["value", "flag"]]
+
+
+def compare(ours: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """One row per published cell: published (corrected where marked), ours, difference
+    (ours − published), the allowed difference and `status`: 'ja' / 'nei' (within its
+    tolerance or not), 'skjult' (ours hidden for disclosure) or 'ikke beregnet' (no chapter
+    produced the cell). A cell without a number (Ja/Nei, Ref.) is within when our flag is
+    the same."""
+    ours = ours.copy()
+    for column in KEY + ["flag"]:
+        ours[column] = _text(ours[column])
+    duplicated = ours.duplicated(KEY, keep=False)
+    if duplicated.any():
+        first = ours[duplicated].iloc[0]
+        raise ValueError(f"{first['table']}: cellen {tuple(first[KEY])} finnes flere ganger")
+    ours = ours.rename(columns={"value": "ours", "flag": "our_flag"})
+    out = published.merge(ours[KEY + ["ours", "our_flag"]], on=KEY, how="left",
+                          indicator=True)
+    found = (out["_merge"] == "both").to_numpy()
+    out["published"] = out["published"].astype(float)
+    out["ours"] = out["ours"].astype(float)
+    out["our_flag"] = _text(out["our_flag"])
+    out["difference"] = out["ours"] - out["published"]
+    out["allowed"] = [tolerance(u).allowed(p) if pd.notna(p) else np.nan
+                      for u, p in zip(out["unit"], out["published"])]
+    out["tolerance"] = [tolerance(u).text for u in out["unit"]]
+    numeric = out["published"].notna().to_numpy()
+    # A small slack for floating point, so a difference of exactly the tolerance is within.
+    within_number = (out["difference"].abs() <= out["allowed"] + 1e-9).to_numpy()
+    within_flag = (out["our_flag"] == out["published_flag"]).to_numpy()
+    hidden = (out["our_flag"] == HIDDEN_FLAG).to_numpy()
+    out["status"] = np.select(
+        [~found, hidden,
+         numeric & within_number, ~numeric & within_flag],
+        [MISSING, HIDDEN, WITHIN, WITHIN], OUTSIDE)
+    out.loc[~found, "ours"] = np.nan
+    return out[COMPARED_COLUMNS].reset_index(drop=True)
+
+
+def replication(folder: str | Path, tables: list[str] | None = None,
+                directory: str | Path = PUBLISHED_DIR) -> pd.DataFrame:
+    """`compare` of the tabeller in `folder` with the published tables (default TABLES)."""
+    return compare(read_table_data(folder, tables), published_cells(tables, directory))
+
+
+def summary(compared: pd.DataFrame) -> pd.DataFrame:
+    """One row per table, in the order of `compared`: cells, computed (not 'ikke beregnet'),
+    within, outside, hidden, and the largest absolute difference of a numeric cell with its
+    unit (NaN when none was computed)."""
+    rows = []
+    for name, cells in compared.groupby("table", sort=False):
+        numeric = cells[cells["difference"].notna()]
+        # The largest difference measured against its tolerance, so units can be compared.
+        ratio = numeric["difference"].abs() / numeric["allowed"]
+        largest = numeric.loc[ratio.idxmax()] if len(numeric) else None
+        rows.append({
+            "table": name,
+            "title": TITLES.get(name, name),
+            "cells": len(cells),
+            "computed": int((cells["status"] != MISSING).sum()),
+            "within": int((cells["status"] == WITHIN).sum()),
+            "outside": int((cells["status"] == OUTSIDE).sum()),
+            "hidden": int((cells["status"] == HIDDEN).sum()),
+            "largest": abs(float(largest["difference"])) if largest is not None else np.nan,
+            "largest_allowed": float(largest["allowed"]) if largest is not None else np.nan,
+            "largest_unit": str(largest["unit"]) if largest is not None else "",
+            "largest_row": str(largest["row"]) if largest is not None else "",
+        })
+    return pd.DataFrame(rows)
+
+
+# --- What the appendix shows ---------------------------------------------------------------
+
+NAME = "replikasjon"  # tabeller/replikasjon.csv
+DECIMALS = {"count": 0, "unit": 0, "percent": 1, "years": 1, "months": 1, "coefficient": 4,
+            "r2": 3, "other": 3}
+UNIT_TEXT = {"count": "personer", "unit": "observasjoner", "percent": "prosentpoeng",
+             "years": "år", "months": "måneder", "coefficient": "", "r2": "", "other": ""}
+UNIT_NAMES = {"count": "antall", "unit": "antall obs.", "percent": "prosent", "years": "år",
+              "months": "måneder", "coefficient": "koeffisient", "r2": "R²", "other": "annet"}
+STATUS_TEXT = {WITHIN: "ja", OUTSIDE: "nei", HIDDEN: "skjult", MISSING: "ikke beregnet"}
+
+
+def format_cell(value: float, unit: str, flag: str = "") -> str:
+    """A value of the appendix: the unit's decimals, a flag (Ja/Nei, Ref.) where there is
+    no number, '–' where there is neither."""
+    if value is None or pd.isna(value):
+        return flag or "–"
+    return number(value, DECIMALS.get(unit, 3))
+
+
+def difference_text(value: float, unit: str) -> str:
+    """A difference with its sign and unit: '+1,2 prosentpoeng', '−0,0031'."""
+    text = format_cell(value, unit)
+    if value > 0 and round(value, DECIMALS.get(unit, 3)) != 0:
+        text = "+" + text
+    return f"{text} {UNIT_TEXT.get(unit, '')}".strip()
+
+
+def table_sentence(row) -> str:
+    """The summary line of one table (a row of `summary`), from the numbers."""
+    if row["computed"] == 0:
+        return (f"{row['title']}: ikke beregnet ennå – ingen av bokas kapitler lager "
+                f"tabellen ({row['cells']} publiserte celler).")
+    compared = row["computed"] - row["hidden"]
+    text = f"{row['title']}: {row['within']} av {compared} sammenlignbare celler er innenfor toleransen"
+    extra = []
+    if row["hidden"]:
+        extra.append(f"{row['hidden']} skjult")
+    if row["cells"] > row["computed"]:
+        extra.append(f"{row['cells'] - row['computed']} ikke beregnet")
+    if extra:
+        text += " (" + ", ".join(extra) + ")"
+    if pd.notna(row["largest"]):
+        where = "innenfor" if row["largest"] <= row["largest_allowed"] + 1e-9 else "utenfor"
+        text += (f"; den største differansen målt mot toleransen er "
+                 f"{difference_text(row['largest'], row['largest_unit'])} "
+                 f"({row['largest_row']}), {where} toleransen")
+    return text + "."
+
+
+def summary_text(summary_table: pd.DataFrame) -> str:
+    """One line per table, as a Markdown list."""
+    return "\n".join(f"- {table_sentence(row)}" for _, row in summary_table.iterrows())
+
+
+def overall_sentence(compared: pd.DataFrame, synthetic: bool) -> str:
+    """What the comparison measures on this extract, and how it came out over all tables."""
+    done = compared[~compared["status"].isin([MISSING, HIDDEN])]
+    within = int((done["status"] == WITHIN).sum())
+    what = ("Uttrekket er syntetisk: sammenligningen måler hvor godt generatoren er kalibrert "
+            "til de publiserte tallene, ikke om resultatene kan gjenskapes."
+            if synthetic else
+            "Uttrekket er fra registrene: sammenligningen viser om de publiserte resultatene "
+            "kan gjenskapes.")
+    if len(done) == 0:
+        return what + " Ingen publisert celle er beregnet ennå."
+    tables_done = done["table"].nunique()
+    return (f"{what} Av {len(done)} publiserte celler som boka har beregnet og viser, i "
+            f"{tables_done} av {compared['table'].nunique()} tabeller, er {within} innenfor "
+            f"toleransen og {len(done) - within} utenfor.")
+
+
+def tolerance_table() -> pd.DataFrame:
+    """The tolerances as the appendix lists them: unit and allowed difference."""
+    return pd.DataFrame({"unit": list(TOLERANCES),
+                         "tolerance": [t.text for t in TOLERANCES.values()]})
+
+
+def _label(row) -> str:
+    parts = [p for p in (row["section"], row["row"]) if p]
+    text = " / ".join(dict.fromkeys(parts))
+    return f"{text} ({row['column']})" if row["column"] else text
+
+
+def replication_data(compared: pd.DataFrame) -> pd.DataFrame:
+    """The appendix's own data (tabeller/replikasjon.csv, tables.DATA_COLUMNS): for every
+    published cell the columns beregnet, publisert and differanse; `flag` holds the cell's
+    status, and 'rettet' on a corrected published value."""
+    from helpers.tables import DATA_COLUMNS
+
+    rows = []
+    for cell in compared.itertuples(index=False):
+        section = TITLES.get(cell.table, cell.table)
+        row = _label(cell._asdict())
+        for column, value, flag in (
+                ("beregnet", cell.ours, cell.our_flag or cell.status),
+                ("publisert", cell.published,
+                 "rettet" if cell.corrected else cell.published_flag),
+                ("differanse", cell.difference, cell.status)):
+            rows.append({"table": NAME, "section": section, "row": row, "column": column,
+                         "value": value, "stars": "", "unit": cell.unit, "flag": flag})
+    data = pd.DataFrame(rows)
+    for column in DATA_COLUMNS:
+        if column not in data:
+            data[column] = np.nan
+    return data[DATA_COLUMNS]
+
+
+def replication_gt(compared: pd.DataFrame, synthetic: bool, source: str,
+                   table_id: str = "tbl-replikasjon"):
+    """One long great-tables table, a section per published table: cell, ours, published
+    (¹ corrected), difference, tolerance, within; with its data as a BookTable."""
+    from great_tables import GT
+
+    ours_label = "Syntetisk" if synthetic else "Beregnet"
+    shown = pd.DataFrame({
+        "table": [TITLES.get(t, t) for t in compared["table"]],
+        "cell": [_label(r) for r in compared.to_dict("records")],
+        "ours": [HIDDEN_MARK if s == HIDDEN else format_cell(v, u, f)
+                 for v, u, f, s in zip(compared["ours"], compared["unit"],
+                                       compared["our_flag"], compared["status"])],
+        "published": [format_cell(v, u, f) + (" ¹" if c else "") for v, u, f, c in
+                      zip(compared["published"], compared["unit"],
+                          compared["published_flag"], compared["corrected"])],
+        "unit": [UNIT_NAMES.get(u, u) for u in compared["unit"]],
+        "difference": ["" if pd.isna(d) else difference_text(d, u)
+                       for d, u in zip(compared["difference"], compared["unit"])],
+        "tolerance": compared["tolerance"],
+        "status": [STATUS_TEXT[s] for s in compared["status"]],
+    })
+    gt = (GT(shown, rowname_col="cell", groupname_col="table", id=table_id)
+          .tab_header(title="Publiserte tall mot bokas tall")
+          .cols_label(unit="Enhet", ours=ours_label, published="Publisert", difference="Differanse",
+                      tolerance="Toleranse", status="Innenfor")
+          .cols_align(align="right", columns=["ours", "published", "difference"])
+          .tab_source_note(source))
+    if compared["corrected"].any():
+        gt = gt.tab_source_note("¹ Publisert verdi rettet, se «Rettelser i de publiserte "
+                                "tallene» i vedlegget om data og metode.")
+    if (compared["status"] == HIDDEN).any():
+        gt = gt.tab_source_note(f"{HIDDEN_MARK} Skjult for å beskytte personopplysninger.")
+    return with_data(gt, replication_data(compared), NAME)
+
+
+def source_line(extract) -> str:
+    """'Kilde:' under the appendix's table: our side from the extract via the chapters'
+    tabeller, the published side from data/published."""
+    from helpers.prose import data_source
+    from helpers.published import SOURCE
+
+    return (f"Kilde: bokas tabeller (tabeller/) beregnet fra {data_source(extract)}, koblet "
+            f"med {SOURCE} (data/published/) av helpers.replication.")
