@@ -95,19 +95,20 @@ def main() -> int:
         measure("Resultater chapter alone (papermill, no cache)",
                 [PY, "-m", "papermill", str(resultater), str(work / "resultater.ipynb"),
                  "-p", "EXTRACT", str(s1), "--cwd", str(resultater.parent)], "≤ 30 s")
-    build = work / "build"
+    # The cache alone in a folder of its own: `book --build` refuses a folder it did not make.
+    build, cached = work / "build", work / "cached"
     measure("analysis cache (frame + grid, once per render)",
             [PY, "-c", "import sys; from helpers.cache import frame_and_grid; "
              "from helpers.contract import load_extract; "
              "frame_and_grid(load_extract(sys.argv[1]), sys.argv[2])", str(s1),
-             str(build / "cache")])
+             str(cached / "cache")])
     for chapter in book_chapters(ROOT / "_quarto.yml"):
         nb = ROOT / chapter.path
         out = work / "executed" / nb.name
         out.parent.mkdir(exist_ok=True)
         measure(f"execute {nb.name} (cache warm)",
                 [PY, "-m", "papermill", str(nb), str(out), "-p", "EXTRACT", str(s1),
-                 "-p", "CACHE", str(build / "cache"), "--cwd", str(nb.parent)])
+                 "-p", "CACHE", str(cached / "cache"), "--cwd", str(nb.parent)])
     measure("execute all chapters (book --execute-only)",
             [PY, "-m", "helpers", "book", "--extract", str(s1), "--build", str(build),
              "--execute-only"])
