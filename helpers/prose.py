@@ -166,6 +166,21 @@ def no_entrants(first_year: int, last_year: int) -> str:
             "sier det der tallene ellers ville stått.")
 
 
+def calibration_summary(table) -> str:
+    """How well the synthetic extract meets its calibration targets (a calibration table of
+    helpers.calibration): how many are met, and which are not, with by how much."""
+    n, met = len(table), int(table["ok"].sum())
+    if n == 0:
+        return "Det er ingen kalibreringsmål å vise."
+    if met == n:
+        return f"Uttrekket treffer alle de {count(n)} målene innenfor toleransen."
+    off = table[~table["ok"]]
+    listed = [f"{row.description} ({number(row.synthetic, 2)} mot {number(row.target, 2)})"
+              for row in off.itertuples()]
+    return (f"Uttrekket treffer {count(met)} av {count(n)} mål innenfor toleransen. Disse "
+            f"treffer ikke: {_join(listed)}.")
+
+
 def data_source(extract) -> str:
     """'syntetisk uttrekk (2020-12-31)' or 'registeruttrekk (…)': where the numbers are from."""
     data = "syntetisk uttrekk" if extract.is_synthetic else "registeruttrekk"

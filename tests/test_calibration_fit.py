@@ -16,7 +16,8 @@ SCALE = 0.1
 PERTURBED = {
     ("grupper", "gammelt", "kvinne"): 0.3,                    # 51.2 % women -> about 30 %
     ("leverandortype", "nytt"): [0.7, 0.25, 0.03, 0.02],      # skjermet 44 % -> about 70 %
-    ("utfall", "log_hazard", "nytt"): -4.0,                   # 28.5 % in a job at 12 months -> about 15 %
+    # 10 percentage points fewer in a job 12 months after entry (a step moves it at most 0.05)
+    ("utfall", "lpm", "konstant"): synth.load_parameters()["utfall"]["lpm"]["konstant"] - 0.1,
 }
 GOVERNED = {
     "women, old programme": ["t31_female_gammelt"],
@@ -43,7 +44,7 @@ def test_calibration_moves_perturbed_parameters_towards_their_targets(tmp_path):
     before, after = _distances(start), _distances(fitted)
     assert before["women, old programme"] > 15
     assert before["provider types, new programme"] > 40
-    assert before["in a job 12 months after entry, new programme"] > 10
+    assert before["in a job 12 months after entry, new programme"] > 7
     for what in GOVERNED:
         assert after[what] < 0.25 * before[what], (what, before[what], after[what])
     # write=False: the parameter file is as perturbed.

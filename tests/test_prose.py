@@ -52,3 +52,15 @@ def test_yearly_entrants():
     assert "Flest startet i 2015 og færrest i 2014" in text
     assert prose.yearly_entrants(pd.Series([5.0], index=[2013])) == "Uttrekket har tilganger i bare ett år."
     assert "kan ikke sammenlignes" in prose.yearly_entrants(pd.Series([NAN, 9.0], index=[2013, 2014]))
+
+
+def test_calibration_summary_names_the_targets_missed():
+    import pandas as pd
+
+    table = pd.DataFrame({"description": ["Alle, nytt", "Kvinner, nytt", "N"],
+                          "target": [28.5, 27.1, 100.0], "synthetic": [28.0, 30.25, 100.0],
+                          "ok": [True, False, True]})
+    text = prose.calibration_summary(table)
+    assert text.startswith("Uttrekket treffer 2 av 3 mål")
+    assert "Kvinner, nytt (30,25 mot 27,10)" in text and "Alle, nytt" not in text
+    assert "alle de 3 målene" in prose.calibration_summary(table.assign(ok=True))

@@ -119,7 +119,7 @@ def test_every_draw_comes_from_a_component_stream():
     assert len(names) > 50
     prefixes = {name.split(".")[0] for name in names}
     assert prefixes <= {c.name for c in synth.COMPONENTS}
-    assert "employment.job_at_entry.started" in names
+    assert "employment.earlier_job.started" in names
     assert "persons.characteristics.reduced_capacity" in names
 
 
@@ -229,3 +229,67 @@ def test_spell_pieces_cover_the_months_they_are_given():
     assert np.array_equal(spells["start_day"][adjacent], spells["stop_day"][adjacent - 1] + 1)
     assert np.bincount(spells["person"]).max() == 2
     assert spells["start_day"].max() <= 27 and spells["stop_day"].max() <= 27
+
+
+# --- the job-outcome model (helpers.synth.employment) ------------------------------------
+
+def test_outcome_probability_is_the_linear_model_kept_in_bounds():
+    """P(job at 12) = sum of lpm x term, + lpm_nytt x term in the new programme, clipped."""
+    terms = {name: np.zeros(4) for name in employment.TERMS}
+    terms["konstant"][:] = 1.0
+    terms["nytt"] = np.array([0.0, 1.0, 1.0, 0.0])
+    terms["kvinne"] = np.array([1.0, 1.0, 0.0, 0.0])
+    terms["nedsatt"] = np.array([0.0, 0.0, 0.0, 1.0])
+    parameters = {"utfall": {"lpm": {"konstant": 0.3, "nytt": 0.05, "kvinne": -0.02,
+                                     "nedsatt": -0.4},
+                             "lpm_nytt": {"kvinne": 0.1}}}
+    p = employment.outcome_probability(parameters, terms)
+    # woman old: .3 - .02; woman new: .3 + .05 - .02 + .1; man new: .35; reduced capacity: clipped
+    assert np.allclose(p, [0.28, 0.43, 0.35, employment.P12_BOUNDS[0]])
+
+
+def test_outcome_path_runs_through_p12_and_p24():
+    p12, p24 = np.array([0.2, 0.6]), np.array([0.3, 0.6])
+    path = employment.outcome_path(p12, p24, np.array([False, True]))
+    assert path.shape == (2, employment.HORIZON + 1)
+    assert path[0, 0] == 0.0 and path[1, 0] == 1.0
+    assert np.allclose(path[:, 12], p12) and np.allclose(path[:, 24], p24)
+    assert np.allclose(path[0, 18], 0.25)                 # linear in the second year
+    assert (np.diff(path[0]) >= 0).all() and (np.diff(path[1, :13]) <= 0).all()
+
+
+def test_runs_of_months_in_a_job():
+    status = np.array([[1, 1, 0, 0, 1], [0, 0, 0, 0, 0], [0, 1, 1, 1, 0]], dtype=bool)
+    rows, first, last = employment._runs(status)
+    assert rows.tolist() == [0, 0, 2] and first.tolist() == [0, 4, 1] and last.tolist() == [1, 4, 3]
+
+
+def test_the_generated_share_in_a_job_at_12_months_is_the_mean_probability():
+    """Of the population's persons without a job at entry, the share with a job (>= 4 h) in
+    the month 12 months after entry is the mean of their p12 (within 4 binomial standard
+    errors): sheltered work goes only to those with no path job, so it is left out, and the
+    earlier, later and small jobs cannot cover that month."""
+    parameters = synth.load_parameters()
+    state, spells, _ = synth.run_components(parameters, SMALL, Streams(synth.DEFAULT_SEED))
+    persons, structure = state["persons"], state["structure"]
+    # the same draws as the component: a fresh set of streams with the same names
+    history = employment._earlier_job(
+        parameters, Streams(synth.DEFAULT_SEED).scoped("employment").scoped("earlier_job"),
+        structure, persons, SpellRows("arbeidsforhold"), state["wage_subsidies"])
+    p12 = employment.outcome_probability(
+        parameters, employment.outcome_terms(structure, persons, history))
+    jobs = spells["arbeidsforhold"].arrays()
+    programmes = spells["tiltak"].arrays()
+    month = persons.entry_month + 12
+    covering = ((jobs["start_month"] <= month[jobs["person"]])
+                & (jobs["stop_month"] >= month[jobs["person"]]) & (jobs["hours"] >= 4))
+    in_job = np.zeros(len(persons), dtype=bool)
+    in_job[jobs["person"][covering]] = True
+    sheltered = np.zeros(len(persons), dtype=bool)
+    sheltered[programmes["person"][programmes["programme_code"]
+                                   == employment.CODE["TILRETTELAGT_ARBEID"]]] = True
+    who = persons.in_population & ~persons.employed_at_entry & (persons.programme <= 1)
+    observed = (in_job & ~sheltered)[who].mean()
+    expected = p12[who].mean()
+    se = np.sqrt(expected * (1 - expected) / who.sum())
+    assert abs(observed - expected) < 4 * se, (observed, expected, se)

@@ -5,7 +5,8 @@ person). Two steps, in this order:
 
 1. The designed entry (`_design_entries`), by kind of person: the population (first entry
    in 2013-2018 into the old or the new programme: exactly round(scale * populasjon.gammelt)
-   and round(scale * populasjon.nytt)), spread over (county, month) cells before / on or
+   and round(scale * populasjon.nytt), of whom round(scale * populasjon.nytt_til_2017) enter
+   the new one in 2013-2017), spread over (county, month) cells before / on or
    after the county's transition with a national intensity by year and month (`tilgang`);
    Utvidet entrants from 2017 (a month by the weight of the offices running it, then one
    of those offices); follow-up entrants before 2013 and after 2018; NAV users who never
@@ -15,8 +16,9 @@ person). Two steps, in this order:
 2. Characteristics at entry (`_characteristics`), by intercept group (programme x provider
    type, `grupper`), shifted by the covariate effects (`effekter`): sex, age band and age,
    country group, reduced work capacity (logit: group + Arbeid med bistand + age 50+ +
-   year trend), AAP given reduced capacity, AAP diagnosis, employment at entry (logit:
-   group + reduced capacity + AAP), education (unknown more often when employed).
+   immigrant + year trend), AAP given reduced capacity, AAP diagnosis, employment at entry
+   (logit: group + reduced capacity + AAP), education (by age, reduced capacity, and
+   unknown more often when employed).
 """
 from __future__ import annotations
 
@@ -142,8 +144,12 @@ def _design_entries(parameters: dict, streams: Streams, scale: float, structure:
     n_new = round(scale * parameters["populasjon"]["nytt"])
     blocks.append((KIND_OLD, *drawn_cells("old", n_old, FIRST_ENTRY_MONTH, LAST_ENTRY_MONTH,
                                           before_transition)))
-    blocks.append((KIND_NEW, *drawn_cells("new", n_new, FIRST_ENTRY_MONTH, LAST_ENTRY_MONTH,
+    n_new_to_2017 = min(round(scale * parameters["populasjon"]["nytt_til_2017"]), n_new)
+    last_2017 = LAST_ENTRY_MONTH - 12
+    blocks.append((KIND_NEW, *drawn_cells("new", n_new_to_2017, FIRST_ENTRY_MONTH, last_2017,
                                           lambda c, m: ~before_transition(c, m))))
+    blocks.append((KIND_NEW, *drawn_cells("new.2018", n_new - n_new_to_2017, last_2017 + 1,
+                                          LAST_ENTRY_MONTH)))
     others = parameters["andre_personer"]
     for kind, key in ((KIND_BEFORE_2013, "for_2013_per_ar"), (KIND_AFTER_2018, "etter_2018_per_ar")):
         for year, count in sorted(others[key].items()):
@@ -281,6 +287,7 @@ def _characteristics(parameters: dict, streams: Streams, entries: dict) -> dict:
     log_odds = (logit(group_values(parameters, group, "nedsatt"))
                 + effects["nedsatt_ab"] * arbeid_med_bistand
                 + effects["nedsatt_50pluss"] * (age_band == OLDEST_BAND)
+                + effects["nedsatt_innvandrer"] * (landgruppe > 1)
                 + trend * years_from_reference)
     reduced_capacity = draw("reduced_capacity") < expit(log_odds)
     aap_log_odds = (logit(group_values(parameters, group, "aap"))
@@ -301,6 +308,8 @@ def _characteristics(parameters: dict, streams: Streams, entries: dict) -> dict:
     probabilities = group_values(parameters, group, "utdanning").copy()
     probabilities *= np.where((age_band == 0)[:, None],
                               np.exp(np.array(effects["utdanning_under_25"])), 1.0)
+    probabilities *= np.where(reduced_capacity[:, None],
+                              np.exp(np.array(effects["utdanning_nedsatt"])), 1.0)
     probabilities[:, EDUCATION_UNKNOWN] *= np.where(employed_at_entry,
                                                     np.exp(effects["utdanning_ukjent_i_jobb"]), 1.0)
     education = categorical(draw("education"), probabilities)

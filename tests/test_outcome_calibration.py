@@ -1,0 +1,78 @@
+"""The fit of the synthetic job-outcome model to chapter 4 (helpers.outcome_calibration): its
+values are the book's own estimates, and one step moves a pushed-off parameter back."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import measures, models, outcome_calibration, published, synth
+from helpers.spells import build_frame
+
+
+@pytest.fixture(scope="module")
+def frame_and_params():
+    parameters = synth.load_parameters()
+    generated, meta = synth.generate(scale=0.1, params=parameters)
+    return build_frame(synth.extract_in_memory(generated, meta)), parameters
+
+
+def test_targets_are_every_published_cell_of_tabell_4_1_and_4_2():
+    targets = outcome_calibration.outcome_targets().set_index("id")
+    assert len(targets) == 17 + 2 + 2 * 24
+    assert targets.loc["t42_programme_new", "target"] == 0.0299
+    assert targets.loc["t42_n", "target"] == 68707
+    assert targets.loc["t41_alle_nytt", "target"] == published.published_cell(
+        "tabell_4_1", "Alle", "Nytt")
+    assert (targets.loc[targets.index.str.startswith("t41_"), "tolerance"] == 1.5).all()
+
+
+def test_values_are_the_books_estimates(frame_and_params):
+    """Coefficients equal helpers.models.table_4_2 (pyfixest) to 1e-8; cells equal
+    helpers.measures.job_by_group on entrants 2013–2017."""
+    frame, _ = frame_and_params
+    values = outcome_calibration.outcome_values(frame)
+    table = models.table_4_2(frame)
+    coef = table.coefficients.set_index("term")["estimate"]
+    for term in outcome_calibration.MODEL_TERMS:
+        assert abs(values[f"t42_{term}"] - coef[term]) < 1e-8, term
+    assert values["t42_n"] == table.statistics["n"].item()
+    assert np.isclose(values["t42_mean"], table.statistics["mean_outcome"].item())
+    sample = outcome_calibration._table_4_1_sample(frame)
+    old = measures.job_by_group(sample[sample["programme"] == "gammelt"]).set_index("variable")
+    assert np.isclose(values["t41_alle_gammelt"], old.loc["all", "value"])
+    assert np.isclose(values["t41_na_gammelt"], old.loc["na", "value"])
+
+
+def test_frame_terms_match_the_generator_where_both_see_them(frame_and_params):
+    frame, _ = frame_and_params
+    terms = outcome_calibration.frame_terms(frame)
+    assert (terms["konstant"] == 1).all()
+    assert np.array_equal(terms["nytt"], (frame["programme"] == "nytt").to_numpy(float))
+    assert np.array_equal(terms["nytt:kvinne"], terms["nytt"] * terms["kvinne"])
+    age = frame["age"].to_numpy(float)
+    assert np.array_equal(terms["alder_50_pluss"], (age >= 50).astype(float))
+
+
+@pytest.mark.slow
+def test_one_step_moves_a_pushed_off_programme_effect_back(frame_and_params):
+    """With utfall.lpm.nytt pushed 0.1 too high, the estimated programme coefficient is off by
+    about 0.1; after one step (no damping) it is within a quarter of that."""
+    _, parameters = frame_and_params
+    import copy
+
+    pushed = copy.deepcopy(parameters)
+    pushed["utfall"]["lpm"]["nytt"] += 0.1
+
+    def programme_coefficient(params):
+        generated, meta = synth.generate(scale=0.1, params=params)
+        frame = build_frame(synth.extract_in_memory(generated, meta))
+        return frame, outcome_calibration.outcome_values(frame)["t42_programme_new"]
+
+    frame, before = programme_coefficient(pushed)
+    step = outcome_calibration.outcome_step(pushed, frame, damp=1.0, cap=1.0)
+    moved = copy.deepcopy(pushed)
+    moved["utfall"]["lpm"], moved["utfall"]["lpm_nytt"] = step[("utfall", "lpm")], step[("utfall", "lpm_nytt")]
+    _, after = programme_coefficient(moved)
+    _, base = programme_coefficient(parameters)
+    assert abs(before - base) > 0.07
+    assert abs(after - base) < 0.25 * abs(before - base), (base, before, after)
