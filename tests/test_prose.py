@@ -52,3 +52,32 @@ def test_yearly_entrants():
     assert "Flest startet i 2015 og færrest i 2014" in text
     assert prose.yearly_entrants(pd.Series([5.0], index=[2013])) == "Uttrekket har tilganger i bare ett år."
     assert "kan ikke sammenlignes" in prose.yearly_entrants(pd.Series([NAN, 9.0], index=[2013, 2014]))
+
+
+# --- Durations (helpers.survival) ----------------------------------------------------------
+
+def test_months_and_their_interval():
+    assert prose.months(1.0) == "1 måned" and prose.months(6.0) == "6 måneder"
+    assert prose.months(float("inf")) == "ikke nådd"
+    assert prose.months(None) == prose.NO_ONE and prose.months(float("nan")) == prose.HIDDEN
+    assert prose.months_interval(6.0, 5.0, 7.0) == "6 måneder (95\u00a0% KI 5–7)"
+    assert prose.months_interval(6.0, 5.0, float("inf")) == "6 måneder (95\u00a0% KI 5–ikke nådd)"
+    assert prose.months_interval(6.0, float("nan"), 7.0) == "6 måneder"
+
+
+def test_relative_to_half_follows_the_share():
+    assert prose.relative_to_half(52.6) == "mer enn halvparten"
+    assert prose.relative_to_half(49.5) == "om lag halvparten"
+    assert prose.relative_to_half(41.0) == "under halvparten"
+    assert prose.relative_to_half(float("nan")) == prose.HIDDEN
+
+
+def test_durations_compare_the_medians():
+    old, new = (6.0, 6.0, 7.0, "i de gamle"), (5.0, 5.0, 6.0, "i det nye")
+    assert prose.durations("Median varighet", [old, new]) == (
+        "Median varighet var 6 måneder (95\u00a0% KI 6–7) i de gamle og 5 måneder "
+        "(95\u00a0% KI 5–6) i det nye – kortere i det nye.")
+    assert prose.durations("M", [old, old]).endswith("– like lang i begge.")
+    assert prose.durations("M", [new, old]).endswith("– lengre i de gamle.")
+    endless = (float("inf"), 5.0, float("inf"), "i det nye")
+    assert prose.durations("M", [old, endless]).endswith("ikke nådd i det nye.")
