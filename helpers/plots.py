@@ -575,27 +575,55 @@ def job_history_plot(history: pd.DataFrame) -> Figure:
         return _finish(fig)
 
 
+BAND_ALPHA = 0.2  # the confidence band under a survival curve, in the curve's colour
+PROVIDER_LINESTYLES = {PROVIDER_LABELS["skjermet"]: "-", PROVIDER_LABELS["kommersiell"]: "--",
+                       PROVIDER_LABELS["ideell"]: "-.", PROVIDER_LABELS["ukjent"]: ":"}
+PROVIDER = "Leverandør"
+
+
+def _bands(ax: Axes, df: pd.DataFrame, order: list, colours: Mapping) -> None:
+    """A shaded step band (lower–upper) per group, behind its line; NaN leaves a gap."""
+    xs = np.sort(pd.unique(df["month"].dropna()))
+    for label in order:
+        rows = df[df["group"] == label].groupby("month")
+        lower = rows["lower"].first().reindex(xs).to_numpy(dtype=float)
+        upper = rows["upper"].first().reindex(xs).to_numpy(dtype=float)
+        if np.isnan(lower).all():
+            continue
+        ax.fill_between(xs, lower, upper, step="post", color=colours[label],
+                        alpha=BAND_ALPHA, linewidth=0, label="_nolegend_",
+                        where=np.isfinite(lower) & np.isfinite(upper))
+
+
 @_or_nothing("share_remaining")
 def survival_plot(df: pd.DataFrame, legend_title: str = PROGRAMME) -> Figure:
     """Figur 2.9 / 2.10: percent still in the programme month by month from entry, a step
-    line per group (programme, or provider type with legend_title='Leverandør').
-    Columns month (0 …), group (codes or labels), share_remaining: percent (0–100),
-    plotted as given. A share in 0–1 must be multiplied by 100 first: it is not
-    guessed, since a percent series may lie below 1 too; values outside 0–100 raise."""
+    line per group (programme, or provider type with legend_title='Leverandør'), with its
+    pointwise confidence band shaded where the frame has `lower` and `upper`
+    (helpers.survival.km_curve). Columns month (0 …), group (codes or labels),
+    share_remaining: percent (0–100), plotted as given; hidden points (NaN) leave a gap.
+    A share in 0–1 must be multiplied by 100 first: it is not guessed, since a percent
+    series may lie below 1 too; values outside 0–100 raise."""
     _require(df, ["month", "group", "share_remaining"], "survival_plot")
     _one_row_each(df, ["group", "month"], "survival_plot")
     data = df.assign(group=_group_labels(df["group"]), month=df["month"].astype(float),
                      share_remaining=df["share_remaining"].astype(float))
-    outside = ~data["share_remaining"].between(0, 100) & data["share_remaining"].notna()
-    if outside.any():
-        raise ValueError(f"survival_plot: share_remaining er prosent (0–100), fikk "
-                         f"{data.loc[outside, 'share_remaining'].iloc[0]:g}")
+    banded = {"lower", "upper"} <= set(data.columns)
+    for column in ["share_remaining"] + (["lower", "upper"] if banded else []):
+        values = data[column].astype(float)
+        outside = ~values.between(0, 100) & values.notna()
+        if outside.any():
+            raise ValueError(f"survival_plot: {column} er prosent (0–100), fikk "
+                             f"{values[outside].iloc[0]:g}")
     with mpl.rc_context(report_rc()):
         fig, (ax,) = _figure()
         fixed = {**PROGRAMME_COLOURS, **PROVIDER_COLOURS}
         groups = _ordered(data["group"], list(fixed))
-        _lines(ax, data, "month", "share_remaining", "group", groups, _colours(groups, fixed),
-               PROGRAMME_LINESTYLES, step=True)
+        colours = _colours(groups, fixed)
+        if banded:
+            _bands(ax, data, groups, colours)
+        _lines(ax, data, "month", "share_remaining", "group", groups, colours,
+               {**PROGRAMME_LINESTYLES, **PROVIDER_LINESTYLES}, step=True)
         months = sorted(int(m) for m in data["month"].dropna().unique())
         _month_axis(ax, months, step=3 if (months and max(months) - min(months) <= 36) else 6)
         _percent_axis(ax, "y")

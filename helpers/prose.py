@@ -101,6 +101,53 @@ def shares(subject: str, values: list[tuple[float | None, str]], decimals: int =
     return text + "."
 
 
+def months(value, decimals: int = 0) -> str:
+    """'6 måneder', '1 måned', 'ikke nådd' (infinite: a median not reached while anyone
+    is observed), or why there is no number."""
+    reason = _reason(value)
+    if reason:
+        return reason
+    if math.isinf(value):
+        return "ikke nådd"
+    return f"{number(value, decimals)} {'måned' if round(value, decimals) == 1 else 'måneder'}"
+
+
+def months_interval(value, lower, upper, confidence: int = 95) -> str:
+    """'6 måneder (95 % KI 5–7)': a duration with its confidence interval; an open upper
+    limit reads 'ikke nådd'; no interval where a limit is missing or hidden."""
+    text = months(value)
+    if _reason(value) or math.isinf(value) or not _finite(lower, upper):
+        return text
+    high = "ikke nådd" if math.isinf(upper) else number(upper)
+    return f"{text} ({confidence}\u00a0% KI {number(lower)}–{high})"
+
+
+def relative_to_half(value, tolerance: float = SAME_WITHIN_PP) -> str:
+    """'mer enn halvparten', 'under halvparten' or 'om lag halvparten' of a percent (within
+    `tolerance` percentage points of 50), or why there is no number."""
+    reason = _reason(value)
+    if reason:
+        return reason
+    if abs(value - 50) < tolerance:
+        return "om lag halvparten"
+    return "mer enn halvparten" if value > 50 else "under halvparten"
+
+
+def durations(subject: str, values: list[tuple], more: str = "lengre", less: str = "kortere",
+              same: str = "like lang") -> str:
+    """'{subject} var 6 måneder (95 % KI 6–6) i de gamle tiltakene og 5 måneder (…) i det
+    nye – kortere i det nye.' from (median, lower, upper, where) tuples; with two, the
+    closing words follow the medians (whole months: equal is `same`)."""
+    parts = [f"{months_interval(m, lo, hi)} {where}".rstrip() for m, lo, hi, where in values]
+    text = f"{subject} var " + _join(parts)
+    if len(values) == 2:
+        a, b = values[0][0], values[1][0]
+        if _finite(a, b) and not (math.isinf(a) or math.isinf(b)):
+            word = compare(a, b, higher=more, lower=less, same=same, tolerance=0.5)
+            text += f" – {word} i begge" if word == same else f" – {word} {values[1][3]}"
+    return text + "."
+
+
 def trend(subject: str, by_year: pd.Series, tolerance: float = SAME_WITHIN_PP) -> str:
     """'{subject} falt fra 83 prosent i 2013 til 58 prosent i 2018.' from a Series of
     percentages indexed by year (first and last year compared)."""

@@ -345,3 +345,90 @@ def source_line(extract) -> str:
 
     return (f"Kilde: bokas tabeller (tabeller/) beregnet fra {data_source(extract)}, koblet "
             f"med {SOURCE} (data/published/) av helpers.replication.")
+
+
+# --- Numbers stated in the published text (Figur 2.9) ---------------------------------------
+
+FACT_TABLE = "figur_2_9"          # tabeller/figur_2_9.csv, written by the Innretning chapter
+FACT_NAME = "replikasjon_tekst"   # tabeller/replikasjon_tekst.csv
+# Issue 9: the survival curves should meet the prose facts within 2 percentage points. The
+# text words some as bounds: «mer enn 50 prosent» is met by any share above 50, «i underkant
+# av 20 prosent» by a share at most 2 points under 20; the others within 2 points either way.
+FACT_TOLERANCE = 2.0
+FACT_KIND_TEXT = {"about": "±2 prosentpoeng", "over": "over publisert",
+                  "under": "inntil 2 prosentpoeng under publisert"}
+FACT_COLUMNS = ["fact_id", "row", "column", "kind", "published", "ours", "difference",
+                "tolerance", "status"]
+
+
+def _fact_status(kind: str, ours: float, published: float) -> str:
+    difference = ours - published
+    if kind == "over":
+        return WITHIN if difference > 0 else OUTSIDE
+    if kind == "under":
+        return WITHIN if -FACT_TOLERANCE - 1e-9 <= difference <= 1e-9 else OUTSIDE
+    return WITHIN if abs(difference) <= FACT_TOLERANCE + 1e-9 else OUTSIDE
+
+
+def prose_facts(folder: str | Path) -> pd.DataFrame:
+    """The Figur 2.9 prose facts (helpers.tables.FIGUR_2_9_FACTS) beside our cells of
+    tabeller/figur_2_9.csv (FACT_COLUMNS): status 'ja'/'nei' by the fact's kind, 'skjult'
+    or 'ikke beregnet' as in `compare`."""
+    from helpers.published import prose_fact
+    from helpers.tables import FIGUR_2_9_FACTS
+
+    ours = read_table_data(folder, [FACT_TABLE])
+    rows = []
+    for (row, column), (fact_id, kind) in FIGUR_2_9_FACTS.items():
+        published = prose_fact(fact_id)
+        hit = ours[(ours["row"] == row) & (ours["column"] == column)]
+        value = float(hit["value"].iloc[0]) if len(hit) else np.nan
+        if len(hit) == 0:
+            status = MISSING
+        elif hit["flag"].iloc[0] == HIDDEN_FLAG or np.isnan(value):
+            status = HIDDEN
+        else:
+            status = _fact_status(kind, value, published)
+        rows.append((fact_id, row, column, kind, published, value, value - published,
+                     FACT_KIND_TEXT[kind], status))
+    return pd.DataFrame(rows, columns=FACT_COLUMNS)
+
+
+def prose_facts_sentence(facts: pd.DataFrame) -> str:
+    """How many of the Figur 2.9 prose facts our curves meet."""
+    done = facts[~facts["status"].isin([MISSING, HIDDEN])]
+    if len(done) == 0:
+        return "Ingen av tallene i teksten til Figur 2.9 er beregnet ennå."
+    within = int((done["status"] == WITHIN).sum())
+    return (f"Av {len(facts)} tall i teksten til Figur 2.9 er {len(done)} beregnet og vist, "
+            f"og {within} av dem er innenfor toleransen.")
+
+
+def prose_facts_gt(facts: pd.DataFrame, synthetic: bool, source: str,
+                   table_id: str = "tbl-replikasjon-tekst"):
+    """The prose facts as a small great-tables table with its data (FACT_NAME)."""
+    from great_tables import GT
+
+    from helpers.tables import DATA_COLUMNS
+
+    shown = pd.DataFrame({
+        "cell": [f"{r} ({c})" for r, c in zip(facts["row"], facts["column"])],
+        "ours": [HIDDEN_MARK if s == HIDDEN else format_cell(v, "percent")
+                 for v, s in zip(facts["ours"], facts["status"])],
+        "published": [format_cell(v, "percent") for v in facts["published"]],
+        "difference": ["" if pd.isna(d) else difference_text(d, "percent")
+                       for d in facts["difference"]],
+        "tolerance": facts["tolerance"],
+        "status": [STATUS_TEXT[s] for s in facts["status"]],
+    })
+    gt = (GT(shown, rowname_col="cell", id=table_id)
+          .tab_header(title="Tallene i teksten til Figur 2.9 mot bokas Kaplan–Meier-kurver")
+          .cols_label(ours="Syntetisk" if synthetic else "Beregnet", published="Publisert",
+                      difference="Differanse", tolerance="Toleranse", status="Innenfor")
+          .cols_align(align="right", columns=["ours", "published", "difference"])
+          .tab_source_note(source))
+    data = pd.DataFrame({"table": FACT_NAME, "section": facts["fact_id"],
+                         "row": facts["row"], "column": facts["column"],
+                         "value": facts["ours"], "stars": "", "unit": "percent",
+                         "flag": facts["status"]}).reindex(columns=DATA_COLUMNS)
+    return with_data(gt, data, FACT_NAME)

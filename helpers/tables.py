@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from helpers import measures, spells
+from helpers import measures, spells, survival
 from helpers.disclosure import (
     MIN_CELL,
     distribution_mask,
@@ -28,7 +28,7 @@ from helpers.disclosure import (
     share_mask,
 )
 from helpers.prose import data_source, number
-from helpers.published import SOURCE, published_values
+from helpers.published import SOURCE, prose_fact, published_values
 from helpers.spells import (
     FIRST_ENTRY_YEAR,
     LAST_ENTRY_YEAR,
@@ -240,6 +240,8 @@ def format_value(value: float, unit: str, suppressed: bool = False) -> str:
         return HIDDEN_MARK
     if value is None or pd.isna(value):
         return "–"
+    if np.isinf(value):  # a median duration not reached while anyone is observed
+        return "ikke nådd"
     return number(value, 0 if unit == "count" else 1)
 
 
@@ -393,6 +395,89 @@ def source_note(extract, function: str, published: str) -> str:
     published table it is compared with."""
     return (f"Kilde: beregnet fra {data_source(extract)} med helpers.tables.{function}. "
             f"Publisert: {SOURCE}, {published}.")
+
+
+# --- Durations (Figur 2.9) -----------------------------------------------------------------
+
+# The durations the published text states for Figur 2.9, as one small table: (row, what,
+# month); `what` is 'ended' (100 − the share still in) or 'remaining'. Columns are the
+# programmes and both together (the two-month figure is for both).
+FIGUR_2_9_ROWS = (("Avsluttet etter 2 måneder", "ended", 2),
+                  ("Avsluttet etter 6 måneder", "ended", 6),
+                  ("Fortsatt i tiltaket etter 12 måneder", "remaining", 12),
+                  ("Fortsatt i tiltaket etter 24 måneder", "remaining", 24))
+MEDIAN_ROW = "Median varighet (måneder)"
+FIGUR_2_9_COLUMNS = {"gammelt": "Gammelt", "nytt": "Nytt", survival.POOLED: "Gammelt og nytt"}
+# The published prose fact of each cell (data/published/prose_facts.csv), and how the text
+# words it: 'over' (mer enn), 'under' (i underkant av), 'about' (rundt, or a plain number).
+FIGUR_2_9_FACTS = {
+    ("Avsluttet etter 2 måneder", "Gammelt og nytt"): ("p001_fig2_9_ended_by_2m", "about"),
+    ("Avsluttet etter 6 måneder", "Gammelt"): ("p001_fig2_9_ended_by_6m", "over"),
+    ("Avsluttet etter 6 måneder", "Nytt"): ("p001_fig2_9_ended_by_6m", "over"),
+    ("Fortsatt i tiltaket etter 12 måneder", "Gammelt"): ("p001_fig2_9_remaining_12m_old", "about"),
+    ("Fortsatt i tiltaket etter 12 måneder", "Nytt"): ("p001_fig2_9_remaining_12m_new", "under"),
+    ("Fortsatt i tiltaket etter 24 måneder", "Gammelt"): ("p001_fig2_9_remaining_24m_old", "about"),
+    ("Fortsatt i tiltaket etter 24 måneder", "Nytt"): ("p001_fig2_9_remaining_24m_new", "about"),
+}
+FIGUR_2_9_NOTE = ("Publisert: tallene i teksten til Figur 2.9 – etter 6 måneder «mer enn 50 "
+                  "prosent» avsluttet (begge), etter 12 måneder «i underkant av 20 prosent» "
+                  "(nytt) og «rundt 25 prosent» (gammelt) fortsatt i tiltaket. Kaplan–Meier: "
+                  "deltakelser som fortsatt pågår ved uttrekksdatoen, teller med så lenge de "
+                  "er observert.")
+
+
+def figur_2_9_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The durations behind Figur 2.9's text (helpers.survival, Kaplan–Meier): percent ended
+    by 2 and 6 months and still in at 12 and 24, and the median duration, for the old and
+    the new programme and both together; tidy (section, row, column, unit, value, lower,
+    upper, suppressed), hidden cells (small-cell rule of helpers.survival) NaN."""
+    horizons = sorted({month for _, _, month in FIGUR_2_9_ROWS})
+    parts = [survival.shares_at(frame, horizons=horizons),
+             survival.shares_at(frame, by=None, groups=None, horizons=horizons)]
+    medians = pd.concat([survival.median_duration(frame),
+                         survival.median_duration(frame, by=None, groups=None)])
+    at = pd.concat(parts, ignore_index=True).set_index(["group", "month"])
+    rows = []
+    for group, column in FIGUR_2_9_COLUMNS.items():
+        for row, what, month in FIGUR_2_9_ROWS:
+            cell = at.loc[(group, month)]
+            value, lower, upper = (
+                (cell["share_ended"], cell["ended_lower"], cell["ended_upper"])
+                if what == "ended" else
+                (cell["share_remaining"], cell["lower"], cell["upper"]))
+            rows.append(("", row, column, "percent", value, lower, upper, bool(cell["hidden"])))
+        median = medians[medians["group"] == group].iloc[0]
+        rows.append(("", MEDIAN_ROW, column, "months", median["median"], median["lower"],
+                     median["upper"], bool(median["hidden"])))
+    table = pd.DataFrame(rows, columns=["section", "row", "column", "unit", "value", "lower",
+                                        "upper", "suppressed"])
+    for c in ("value", "lower", "upper"):
+        table[c] = table[c].astype(float)
+    return table
+
+
+def figur_2_9_compared(frame: pd.DataFrame) -> pd.DataFrame:
+    """`figur_2_9_table` with the published prose facts beside (published, printed,
+    corrected, kind as in FIGUR_2_9_FACTS; NaN where the text states nothing)."""
+    table = figur_2_9_table(frame)
+    facts = [FIGUR_2_9_FACTS.get((r, c)) for r, c in zip(table["row"], table["column"])]
+    table["fact_id"] = [f[0] if f else "" for f in facts]
+    table["kind"] = [f[1] if f else "" for f in facts]
+    table["published"] = [prose_fact(f[0]) if f else np.nan for f in facts]
+    table["printed"] = table["published"]
+    table["corrected"] = False
+    return table
+
+
+def figur_2_9_gt(compared: pd.DataFrame, extract, table_id: str = "tbl-varighet") -> BookTable:
+    """The durations table as the book shows it, with its data under the name figur_2_9
+    (read by the Replikasjon appendix)."""
+    source = (f"Kilde: beregnet fra {data_source(extract)} med helpers.tables.figur_2_9_table "
+              f"(helpers.survival). Publisert: {SOURCE}, teksten til Figur 2.9.")
+    gt = comparison_gt(compared, table_id, "Varighet i tiltaket, gammelt og nytt tiltak. "
+                       "Prosent og måneder", source, extract.is_synthetic,
+                       notes=[FIGUR_2_9_NOTE])
+    return with_data(gt, table_data(compared, "figur_2_9"), "figur_2_9")
 
 
 # --- Series behind the figures -----------------------------------------------------------

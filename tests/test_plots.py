@@ -386,6 +386,54 @@ def test_survival_rejects_values_that_are_not_percent(bad):
         plots.survival_plot(df)
 
 
+def km_frame() -> pd.DataFrame:
+    """helpers.survival.km_curve on a small frame: two programmes, censored participations,
+    the tail of the smaller group hidden by the small-cell rule."""
+    from helpers import survival
+
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame({"duration": np.r_[rng.integers(1, 30, 300), rng.integers(1, 12, 60)],
+                          "duration_censored": rng.random(360) < 0.1,
+                          "programme": ["gammelt"] * 300 + ["nytt"] * 60})
+    return survival.km_curve(frame, months=36)
+
+
+def test_survival_with_bands_from_the_kaplan_meier_curve(keep):
+    from matplotlib.collections import PolyCollection
+
+    df = km_frame()
+    new = df[df["group"] == "nytt"]
+    assert new["share_remaining"].isna().any() and new["share_remaining"].notna().any()
+    fig = keep(plots.survival_plot(df))
+    (ax,) = fig.axes
+    assert len(ax.get_lines()) == 2
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2
+    assert {to_hex(b.get_facecolor()[0]) for b in bands} == {plots.BLUE, plots.VERMILLION}
+    assert all(b.get_alpha() == plots.BAND_ALPHA for b in bands)
+    drawn = line(ax, "Nytt").get_ydata()
+    assert np.isnan(drawn).sum() == new["share_remaining"].isna().sum()  # hidden: a gap
+    assert ax.get_xlabel() == "Måneder etter tilgang" and ax.get_ylabel() == "Prosent"
+    assert tick_texts(ax.xaxis)[-1] == "36" and tick_texts(ax.yaxis)[-1] == f"100{NBSP}%"
+    assert legend(fig) == ("Tiltak", ["Gammelt", "Nytt"])  # bands are not in the legend
+
+
+def test_survival_providers_are_apart_in_grey_too(keep):
+    df = km_frame().replace({"group": {"gammelt": "skjermet", "nytt": "kommersiell"}})
+    fig = keep(plots.survival_plot(df, legend_title=plots.PROVIDER))
+    ax = fig.axes[0]
+    assert line(ax, "Skjermet").get_linestyle() == "-"
+    assert line(ax, "Kommersiell").get_linestyle() == "--"
+    assert legend(fig) == ("Leverandør", ["Skjermet", "Kommersiell"])
+
+
+def test_survival_rejects_a_band_that_is_not_percent():
+    df = km_frame()
+    df.loc[4, "upper"] = 101.0
+    with pytest.raises(ValueError, match=r"upper er prosent \(0–100\)"):
+        plots.survival_plot(df)
+
+
 # --- Every figure ------------------------------------------------------------------------
 
 ALL = [  # function, frame, the column with the values

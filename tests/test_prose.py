@@ -64,3 +64,32 @@ def test_calibration_summary_names_the_targets_missed():
     assert text.startswith("Uttrekket treffer 2 av 3 mål")
     assert "Kvinner, nytt (30,25 mot 27,10)" in text and "Alle, nytt" not in text
     assert "alle de 3 målene" in prose.calibration_summary(table.assign(ok=True))
+
+
+# --- Durations (helpers.survival) ----------------------------------------------------------
+
+def test_months_and_their_interval():
+    assert prose.months(1.0) == "1 måned" and prose.months(6.0) == "6 måneder"
+    assert prose.months(float("inf")) == "ikke nådd"
+    assert prose.months(None) == prose.NO_ONE and prose.months(float("nan")) == prose.HIDDEN
+    assert prose.months_interval(6.0, 5.0, 7.0) == "6 måneder (95\u00a0% KI 5–7)"
+    assert prose.months_interval(6.0, 5.0, float("inf")) == "6 måneder (95\u00a0% KI 5–ikke nådd)"
+    assert prose.months_interval(6.0, float("nan"), 7.0) == "6 måneder"
+
+
+def test_relative_to_half_follows_the_share():
+    assert prose.relative_to_half(52.6) == "mer enn halvparten"
+    assert prose.relative_to_half(49.5) == "om lag halvparten"
+    assert prose.relative_to_half(41.0) == "under halvparten"
+    assert prose.relative_to_half(float("nan")) == prose.HIDDEN
+
+
+def test_durations_compare_the_medians():
+    old, new = (6.0, 6.0, 7.0, "i de gamle"), (5.0, 5.0, 6.0, "i det nye")
+    assert prose.durations("Median varighet", [old, new]) == (
+        "Median varighet var 6 måneder (95\u00a0% KI 6–7) i de gamle og 5 måneder "
+        "(95\u00a0% KI 5–6) i det nye – kortere i det nye.")
+    assert prose.durations("M", [old, old]).endswith("– like lang i begge.")
+    assert prose.durations("M", [new, old]).endswith("– lengre i de gamle.")
+    endless = (float("inf"), 5.0, float("inf"), "i det nye")
+    assert prose.durations("M", [old, endless]).endswith("ikke nådd i det nye.")

@@ -244,3 +244,39 @@ def test_appendix_data_has_ours_published_and_difference_per_cell():
     assert table.name == "replikasjon"
     html = table.gt.as_raw_html()
     assert "Kilde: test" in html and "Syntetisk" in html and "ikke beregnet" in html
+
+
+# --- Prose facts of Figur 2.9 --------------------------------------------------------------
+
+def _figur_2_9_folder(tmp_path, values: dict) -> str:
+    """A tabeller/figur_2_9.csv with our value for each (row, column) in `values`."""
+    rows = [{"table": "figur_2_9", "section": "", "row": r, "column": c, "value": v,
+             "stars": "", "unit": "percent", "flag": "skjult" if v is None else ""}
+            for (r, c), v in values.items()]
+    pd.DataFrame(rows).to_csv(tmp_path / "figur_2_9.csv", index=False)
+    return str(tmp_path)
+
+
+def test_prose_facts_judge_bounds_and_the_2_point_tolerance(tmp_path):
+    ended_6, still_12 = "Avsluttet etter 6 måneder", "Fortsatt i tiltaket etter 12 måneder"
+    folder = _figur_2_9_folder(tmp_path, {
+        (ended_6, "Gammelt"): 50.5,             # «mer enn 50»: any share above
+        (ended_6, "Nytt"): 49.9,                # not above 50
+        (still_12, "Nytt"): 17.9,               # «i underkant av 20»: 2.1 under
+        (still_12, "Gammelt"): 26.9,            # «rundt 25»: within 2
+        ("Fortsatt i tiltaket etter 24 måneder", "Gammelt"): None,  # hidden
+    })
+    facts = replication.prose_facts(folder).set_index(["row", "column"])
+    assert facts.loc[(ended_6, "Gammelt"), "status"] == replication.WITHIN
+    assert facts.loc[(ended_6, "Nytt"), "status"] == replication.OUTSIDE
+    assert facts.loc[(still_12, "Nytt"), "status"] == replication.OUTSIDE
+    assert facts.loc[(still_12, "Gammelt"), "status"] == replication.WITHIN
+    assert facts.loc[("Fortsatt i tiltaket etter 24 måneder", "Gammelt"), "status"] == \
+        replication.HIDDEN
+    assert facts.loc[("Avsluttet etter 2 måneder", "Gammelt og nytt"), "status"] == \
+        replication.MISSING
+    assert replication.prose_facts_sentence(facts.reset_index()) == (
+        "Av 7 tall i teksten til Figur 2.9 er 4 beregnet og vist, og 2 av dem er innenfor "
+        "toleransen.")
+    assert replication._fact_status("under", 18.0, 20.0) == replication.WITHIN
+    assert replication._fact_status("under", 20.5, 20.0) == replication.OUTSIDE

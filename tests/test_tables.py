@@ -684,3 +684,40 @@ def test_book_disclosure_counts_every_shown_cell_as_its_table_does(seed):
     plan = tables.book_disclosure(frame)
     assert len(plan.displays) > 100 and len(plan.relations) > 100
     assert tables.book_disclosure(frame.copy()) is plan  # once per frame content
+
+
+# --- Durations (Figur 2.9) -----------------------------------------------------------------
+
+def test_figur_2_9_table_reads_the_kaplan_meier_curve_and_the_prose_facts():
+    from helpers import survival
+
+    rng = np.random.default_rng(5)
+    n = 600
+    frame = pd.DataFrame({"duration": rng.integers(1, 30, n),
+                          "duration_censored": rng.random(n) < 0.1,
+                          "programme": rng.choice(["gammelt", "nytt"], n)})
+    compared = tables.figur_2_9_compared(frame)
+    assert len(compared) == 15  # 5 rows × (Gammelt, Nytt, Gammelt og nytt)
+    at = survival.shares_at(frame, horizons=(6, 12))
+    cell = compared.set_index(["row", "column"])
+    assert cell.loc[("Avsluttet etter 6 måneder", "Nytt"), "value"] == pytest.approx(
+        survival.pick(at, "share_ended", group="nytt", month=6))
+    assert cell.loc[("Fortsatt i tiltaket etter 12 måneder", "Gammelt"), "value"] == \
+        pytest.approx(survival.pick(at, "share_remaining", group="gammelt", month=12))
+    pooled = survival.median_duration(frame, by=None, groups=None)
+    assert cell.loc[("Median varighet (måneder)", "Gammelt og nytt"), "value"] == \
+        pooled["median"].iloc[0]
+    assert cell.loc[("Fortsatt i tiltaket etter 12 måneder", "Nytt"), "published"] == 20
+    assert cell.loc[("Fortsatt i tiltaket etter 12 måneder", "Nytt"), "kind"] == "under"
+    assert np.isnan(cell.loc[("Median varighet (måneder)", "Nytt"), "published"])
+    assert not compared["suppressed"].any()
+
+
+def test_figur_2_9_table_hides_a_small_programme():
+    frame = pd.DataFrame({"duration": [3] * 40 + [2, 5, 9],
+                          "duration_censored": False,
+                          "programme": ["gammelt"] * 40 + ["nytt"] * 3})
+    table = tables.figur_2_9_table(frame)
+    new = table[table["column"] == "Nytt"]
+    assert new["suppressed"].all() and new["value"].isna().all()
+    assert tables.format_value(np.inf, "months") == "ikke nådd"
