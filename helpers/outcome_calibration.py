@@ -41,7 +41,7 @@ MEAN_TOLERANCE = 0.005         # Tabell 4.2, Gjennomsnitt
 CELL_TOLERANCE = 1.5           # Tabell 4.1, percentage points
 COEFFICIENT_WEIGHT = 2.0       # Tabell 4.2's targets against Tabell 4.1's in the fit
 RIDGE = 0.05                   # weight of a change of 0.01 x the term's spread, per term
-STEP_CAP = 0.05                # largest change of a term's contribution (x its spread) per step
+STEP_CAP = 0.15                # largest change of a term's contribution (x its spread) per step
 # Left as set in the parameter file: the calendar terms (absorbed by the outcome-month fixed
 # effects, so Tabell 4.2 cannot pin them), the provider types (set to Tabell 4.4's
 # coefficients, which must come out on their own) and the programmes outside the study.
@@ -161,8 +161,10 @@ def _model_part(frame: pd.DataFrame) -> _Linear:
         jacobian[f"t42_{term}"] = solution[1 + i, 1:]
     values["t42_mean"], jacobian["t42_mean"] = float(y.mean()), Z.mean(axis=0)
     values["t42_n"], jacobian["t42_n"] = float(len(y)), np.zeros(Z.shape[1])
+    # the constant's "spread": that of a dummy at one half, so moving the level costs about
+    # what moving a dummy does
     spread = Z.std(axis=0)
-    spread[spread == 0] = 1.0
+    spread[spread == 0] = 0.5
     return _Linear(values, jacobian, spread)
 
 
@@ -229,12 +231,16 @@ def outcome_step(params: dict, frame: pd.DataFrame, damp: float = 0.8, ridge: fl
     A, r = np.array(rows), np.array(residuals)
     # targets outside their tolerance weigh more, so the fit aims at every target within
     # it rather than at the least squares of all of them
-    weight = np.maximum(1.0, np.abs(r)) ** 2
+    # (at most 4 times, so the ridge still holds the terms the targets do not pin down)
+    weight = np.clip(np.abs(r), 1.0, 2.0) ** 2
     A, r = A * weight[:, None], r * weight
     penalty = np.sqrt(ridge) * np.diag(linear.spread / 0.01)
     delta, *_ = np.linalg.lstsq(np.vstack([A, penalty]),
                                 np.concatenate([r, np.zeros(len(linear.spread))]), rcond=None)
     delta *= damp
+    # no term's contribution moves more than `cap` (in units of its spread) in one step; the
+    # whole step is scaled, keeping its direction (the terms move together, some nearly
+    # collinear, so clipping each on its own would not be the solution's direction)
     biggest = float(np.max(np.abs(delta) * linear.spread))
     if biggest > cap:
         delta *= cap / biggest

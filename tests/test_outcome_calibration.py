@@ -55,24 +55,34 @@ def test_frame_terms_match_the_generator_where_both_see_them(frame_and_params):
 
 @pytest.mark.slow
 def test_one_step_moves_a_pushed_off_programme_effect_back(frame_and_params):
-    """With utfall.lpm.nytt pushed 0.1 too high, the estimated programme coefficient is off by
-    about 0.1; after one step (no damping) it is within a quarter of that."""
-    _, parameters = frame_and_params
+    """With utfall.lpm.nytt pushed 0.1 too high, the estimated programme coefficient is far
+    above Tabell 4.2's 0.0299. One step (no damping) moves it back: on the linear map its
+    prediction is within 60 % of the start's distance, and on a newly generated extract the
+    estimate within 75 % (the step also answers the other 66 targets, under a ridge and a
+    cap, and scale 0.1 is noisy; `calibrate` repeats it)."""
     import copy
 
+    _, parameters = frame_and_params
     pushed = copy.deepcopy(parameters)
     pushed["utfall"]["lpm"]["nytt"] += 0.1
+    target = outcome_calibration.outcome_targets().set_index("id").loc["t42_programme_new",
+                                                                       "target"]
 
-    def programme_coefficient(params):
-        generated, meta = synth.generate(scale=0.1, params=params)
-        frame = build_frame(synth.extract_in_memory(generated, meta))
-        return frame, outcome_calibration.outcome_values(frame)["t42_programme_new"]
+    def generated(params):
+        data, meta = synth.generate(scale=0.1, params=params)
+        return build_frame(synth.extract_in_memory(data, meta))
 
-    frame, before = programme_coefficient(pushed)
-    step = outcome_calibration.outcome_step(pushed, frame, damp=1.0, cap=1.0)
+    frame = generated(pushed)
+    linear = outcome_calibration._linear(frame)
+    before = linear.values["t42_programme_new"]
+    step = outcome_calibration.outcome_step(pushed, frame, damp=1.0)
+    change = np.array([step[("utfall", section)][term] - pushed["utfall"][section].get(term, 0.0)
+                       for section, term in outcome_calibration.PARAMETERS])
+    predicted = before + linear.jacobian["t42_programme_new"] @ change
     moved = copy.deepcopy(pushed)
-    moved["utfall"]["lpm"], moved["utfall"]["lpm_nytt"] = step[("utfall", "lpm")], step[("utfall", "lpm_nytt")]
-    _, after = programme_coefficient(moved)
-    _, base = programme_coefficient(parameters)
-    assert abs(before - base) > 0.07
-    assert abs(after - base) < 0.25 * abs(before - base), (base, before, after)
+    moved["utfall"]["lpm"] = step[("utfall", "lpm")]
+    moved["utfall"]["lpm_nytt"] = step[("utfall", "lpm_nytt")]
+    after = outcome_calibration.outcome_values(generated(moved))["t42_programme_new"]
+    assert before - target > 0.04
+    assert abs(predicted - target) < 0.6 * abs(before - target), (before, predicted)
+    assert abs(after - target) < 0.75 * abs(before - target), (before, after)
