@@ -251,9 +251,9 @@ def test_default_extract_meets_the_published_shares():
     assert (off["difference"].abs() <= 3.0).all(), off[["id", "target", "synthetic"]]
 
 
-# Tabell 4.1 cells the default extract misses (by at most 3 pp): see the closing note of
+# Tabell 4.1 cells the default extract misses (by at most 3 pp; 2.0 at most today): see the closing note of
 # issue 7 and the calibration table; lower it when the fit improves.
-KNOWN_TABELL_4_1_MISSES = 4
+KNOWN_TABELL_4_1_MISSES = 3
 
 
 def test_history_shares_agree_with_the_reference(small):
