@@ -188,3 +188,37 @@ def history_counts(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
                                      "share": 100 * persons / n}))
     columns = ["group", "relative_month", "measure", "persons", "n", "share"]
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
+
+
+# Work month by month after entry (Figur 4.1): the share of those still observed.
+JOB_DEFINITIONS = ("job_strict", "employed")
+FOLLOW_UP_MONTHS = 24
+
+
+def job_after_entry_counts(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
+                           months_after: int = FOLLOW_UP_MONTHS) -> pd.DataFrame:
+    """Persons in a job month by month from the entry month (0) to `months_after` months
+    after, per group of `by`, by both definitions: job_strict (employed at least 4 hours a
+    week and in no other programme but wage subsidy) and employed (at least 4 hours a week,
+    whatever the programme). A month after uttrekksdato is not observed, so each month's
+    share is of the entrants observed that month.
+
+    Columns: group, month (0 … months_after), definition (JOB_DEFINITIONS), persons (in a
+    job), observed (entrants observed that month), share (percent; not suppressed).
+    """
+    offsets = np.arange(0, months_after + 1)
+    status = entrant_months(grid, frame, offsets, after_end=True)
+    groups = frame[by].to_numpy()
+    out = []
+    for group in pd.unique(groups):
+        mask = groups == group
+        observed = status["observed"][mask].sum(axis=0)
+        for definition in JOB_DEFINITIONS:
+            persons = status[definition][mask].sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(observed > 0, 100 * persons / np.maximum(observed, 1), np.nan)
+            out.append(pd.DataFrame({"group": group, "month": offsets, "definition": definition,
+                                     "persons": persons, "observed": observed, "share": share}))
+    columns = ["group", "month", "definition", "persons", "observed", "share"]
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
+

@@ -164,31 +164,38 @@ class ModelTable:
     def long(self) -> pd.DataFrame:
         """The table in the published CSVs' layout (table, section, row, column, value, stars,
         unit, flag): every row of the printed table for every column, blank (NaN value, unit
-        'other') where the column has no such term."""
+        'other') where the column has no such term; beside them our `term` name ('' for the
+        model rows) and the coefficient's clustered `std_error` and `p_value`."""
         labels = LABELS.get(self.table, _DEFAULT_LABELS)
         coef = self.coefficients.set_index(["column", "term"])
         out = []
+
+        def coefficient(section, label, col, term):
+            row = coef.loc[(col, term)]
+            out.append((section, label, col, row["estimate"], row["stars"], "coefficient", "",
+                        term, row["std_error"], row["p_value"]))
+
         for col in self.statistics["column"]:
             stat = self.statistics.set_index("column").loc[col]
             for term in self.rows:
                 section, label = labels[term]
                 if (col, term) in coef.index and np.isfinite(coef.loc[(col, term), "estimate"]):
-                    row = coef.loc[(col, term)]
-                    out.append((section, label, col, row["estimate"], row["stars"],
-                                "coefficient", ""))
+                    coefficient(section, label, col, term)
                 else:
-                    out.append((section, label, col, np.nan, "", "other", ""))
-            out.append(("", "År x Måned", col, np.nan, "", "other", stat["fe_month"]))
-            out.append(("", "Fylke", col, np.nan, "", "other", stat["fe_county"]))
-            out.append(("", "Gjennomsnitt", col, stat["mean_outcome"], "", "other", ""))
+                    out.append((section, label, col, np.nan, "", "other", "", term, np.nan,
+                                np.nan))
+            out.append(("", "År x Måned", col, np.nan, "", "other", stat["fe_month"], "",
+                        np.nan, np.nan))
+            out.append(("", "Fylke", col, np.nan, "", "other", stat["fe_county"], "", np.nan,
+                        np.nan))
+            out.append(("", "Gjennomsnitt", col, stat["mean_outcome"], "", "other", "", "",
+                        np.nan, np.nan))
             if (col, INTERCEPT) in coef.index:
-                row = coef.loc[(col, INTERCEPT)]
-                out.append(("", "Konstantledd", col, row["estimate"], row["stars"],
-                            "coefficient", ""))
-            out.append(("", "N", col, float(stat["n"]), "", "count", ""))
-            out.append(("", "R2", col, stat["r2"], "", "r2", ""))
+                coefficient("", "Konstantledd", col, INTERCEPT)
+            out.append(("", "N", col, float(stat["n"]), "", "count", "", "", np.nan, np.nan))
+            out.append(("", "R2", col, stat["r2"], "", "r2", "", "", np.nan, np.nan))
         long = pd.DataFrame(out, columns=["section", "row", "column", "value", "stars", "unit",
-                                          "flag"])
+                                          "flag", "term", "std_error", "p_value"])
         long.insert(0, "table", self.table)
         # the published files list a row's columns together
         order = {row: i for i, row in enumerate(dict.fromkeys(long["row"]))}
@@ -357,6 +364,18 @@ def model_sample(frame: pd.DataFrame, months: int = 12, controls: str = "all", *
     return frame.iloc[design.positions]
 
 
+def table_4_1_sample(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tabell 4.1's entrants: those of ENTRY_YEARS in the old or the new programme whose
+    job 12 months after entry is observed (the regression samples before the listwise
+    dropping of missing regressors)."""
+    year = np.floor(_month_numbers(frame["entry_month"]) / 12)
+    keep = ((year >= ENTRY_YEARS[0]) & (year <= ENTRY_YEARS[1])
+            & frame["programme"].astype("string").isin(["gammelt", "nytt"]).fillna(False)
+            .to_numpy(bool)
+            & frame["job_12"].notna().to_numpy(bool))
+    return frame[keep]
+
+
 # --- estimation ------------------------------------------------------------------------------
 
 @contextmanager
@@ -519,53 +538,74 @@ def job_model(frame: pd.DataFrame, months: int = 12, controls: str = "all", *,
                       statistics=pd.DataFrame([stat]), rows=tuple(design.terms))
 
 
+# The published tables: their columns, each a job_model specification, and whether the
+# columns share the full model's sample. The docstrings of the table functions say why.
+TABLE_SPECS: dict[str, tuple[list[tuple[str, dict]], bool]] = {
+    "tabell_4_2": ([("", {"months": 12})], False),
+    "vedlegg_2": ([
+        ("Ingen kontroller", {"controls": "none"}),
+        ("Fylke + tid FE", {"controls": "fe"}),
+        ("Fylke og tid FE + arbeidsledighet", {"controls": "fe_unemployment"}),
+        ("Alle", {"controls": "all"}),
+    ], True),
+    "vedlegg_3": ([("", {"months": 18})], False),
+    "tabell_4_3": ([
+        ("Nedsatt arbeidsevne", {"subgroup": {"reduced_capacity": True},
+                                 "exclude": ("reduced_capacity", "job_at_entry")}),
+        ("Ikke nedsatt arbeidsevne", {"subgroup": {"reduced_capacity": False},
+                                      "exclude": ("reduced_capacity", *AAP_TERMS)}),
+    ], False),
+    "tabell_4_4": ([("", {"sample": "new", "exclude": AAP_TERMS})], False),
+    "tabell_4_5": ([
+        ("Skjermede", {"subgroup": {"provider_type": "skjermet"}}),
+        ("Kommersielle", {"subgroup": {"provider_type": "kommersiell"}}),
+    ], False),
+}
+TABLES = tuple(TABLE_SPECS)
+
+
+def model_table(frame: pd.DataFrame, table: str) -> ModelTable:
+    """The published regression table `table` (a key of TABLE_SPECS) on the frame."""
+    if table not in TABLE_SPECS:
+        raise ValueError(f"ukjent tabell / unknown table {table!r}; one of {TABLES}")
+    columns, common_sample = TABLE_SPECS[table]
+    return _table(frame, table, columns, common_sample)
+
+
 def table_4_2(frame: pd.DataFrame) -> ModelTable:
     """Tabell 4.2: job after 12 months, old vs new programme, all controls."""
-    return _table(frame, "tabell_4_2", [("", {"months": 12})])
+    return model_table(frame, "tabell_4_2")
 
 
 def vedlegg_2(frame: pd.DataFrame) -> ModelTable:
     """Vedleggstabell 2: Tabell 4.2 built up from no controls; the four columns share the
     sample of the full model ('Alle' = Tabell 4.2)."""
-    return _table(frame, "vedlegg_2", [
-        ("Ingen kontroller", {"controls": "none"}),
-        ("Fylke + tid FE", {"controls": "fe"}),
-        ("Fylke og tid FE + arbeidsledighet", {"controls": "fe_unemployment"}),
-        ("Alle", {"controls": "all"}),
-    ], common_sample=True)
+    return model_table(frame, "vedlegg_2")
 
 
 def vedlegg_3(frame: pd.DataFrame) -> ModelTable:
     """Vedleggstabell 3: Tabell 4.2 for job after 18 months."""
-    return _table(frame, "vedlegg_3", [("", {"months": 18})])
+    return model_table(frame, "vedlegg_3")
 
 
 def table_4_3(frame: pd.DataFrame) -> ModelTable:
     """Tabell 4.3: Tabell 4.2 for entrants with and without reduced work capacity. As
     published, the AAP/diagnosis dummies are left out without reduced capacity and in job at
     entry with it; reduced capacity itself is constant within each."""
-    return _table(frame, "tabell_4_3", [
-        ("Nedsatt arbeidsevne", {"subgroup": {"reduced_capacity": True},
-                                 "exclude": ("reduced_capacity", "job_at_entry")}),
-        ("Ikke nedsatt arbeidsevne", {"subgroup": {"reduced_capacity": False},
-                                      "exclude": ("reduced_capacity", *AAP_TERMS)}),
-    ])
+    return model_table(frame, "tabell_4_3")
 
 
 def table_4_4(frame: pd.DataFrame) -> ModelTable:
     """Tabell 4.4: new-programme entrants 2013–2017, provider type (kommersiell; ideell or
     unknown as 'Annet/ideelle'; ref. skjermet); no AAP/diagnosis, which goes with reduced
     work capacity (the table's footnote)."""
-    return _table(frame, "tabell_4_4", [("", {"sample": "new", "exclude": AAP_TERMS})])
+    return model_table(frame, "tabell_4_4")
 
 
 def table_4_5(frame: pd.DataFrame) -> ModelTable:
     """Tabell 4.5: Tabell 4.2 for entrants with a skjermet and with a kommersiell provider
     (both programmes)."""
-    return _table(frame, "tabell_4_5", [
-        ("Skjermede", {"subgroup": {"provider_type": "skjermet"}}),
-        ("Kommersielle", {"subgroup": {"provider_type": "kommersiell"}}),
-    ])
+    return model_table(frame, "tabell_4_5")
 
 
 # --- wild cluster bootstrap ------------------------------------------------------------------
@@ -648,8 +688,9 @@ class WildClusterTest:
 def wild_bootstrap(frame: pd.DataFrame, months: int = 12, controls: str = "all", *,
                    term: str = "programme_new", sample: str = "programmes",
                    subgroup: dict | None = None, exclude: tuple[str, ...] = (),
-                   reps: int = WILD_REPS, seed: int = WILD_SEED, weights: str = WILD_WEIGHTS,
-                   level: float = 0.95, ci: bool = True) -> pd.DataFrame:
+                   common_sample: bool = False, reps: int = WILD_REPS, seed: int = WILD_SEED,
+                   weights: str = WILD_WEIGHTS, level: float = 0.95,
+                   ci: bool = True) -> pd.DataFrame:
     """Wild cluster bootstrap of one coefficient (default: Nytt tiltak in Tabell 4.2).
 
     Restricted (null imposed), Webb weights, `reps` draws from `seed`, clusters = counties:
@@ -658,7 +699,7 @@ def wild_bootstrap(frame: pd.DataFrame, months: int = 12, controls: str = "all",
     One row: term, n, clusters, estimate, std_error, p_value (clustered t), ci_low/ci_high
     (clustered t), p_value_wild, ci_low_wild, ci_high_wild, reps, seed, weights, level.
     """
-    design = _design(frame, months, controls, sample, subgroup, tuple(exclude))
+    design = _design(frame, months, controls, sample, subgroup, tuple(exclude), common_sample)
     _, stat, fit, kept = _estimate(design, "", "", intercept=False)
     if term not in kept:
         raise ValueError(f"{term} er ikke estimert i modellen / is not estimated in the model "
@@ -681,3 +722,28 @@ def wild_bootstrap(frame: pd.DataFrame, months: int = 12, controls: str = "all",
                                reps=reps, seed=seed, weights=weights)
         row["ci_low_wild"], row["ci_high_wild"] = test.interval((low, high), level)
     return pd.DataFrame([row])
+
+
+def treatment_terms(table: str) -> tuple[str, ...]:
+    """The coefficients a table is about: the provider types in Tabell 4.4, else Nytt tiltak."""
+    return PROVIDER_TERMS if TABLE_SPECS[table][0][0][1].get("sample") == "new" \
+        else PROGRAMME_TERMS
+
+
+def wild_bootstrap_table(frame: pd.DataFrame, table: str, *, reps: int = WILD_REPS,
+                         seed: int = WILD_SEED, ci: bool = True, progress=None) -> pd.DataFrame:
+    """`wild_bootstrap` of each treatment coefficient (treatment_terms) in every column of
+    the published table `table`, on that column's sample: one row per column and term, with
+    `table` and `column` in front. `progress`, if given, is called once per bootstrap."""
+    columns, common_sample = TABLE_SPECS[table]
+    rows = []
+    for column, spec in columns:
+        for term in treatment_terms(table):
+            row = wild_bootstrap(frame, term=term, common_sample=common_sample, reps=reps,
+                                 seed=seed, ci=ci, **spec)
+            rows.append(row.assign(table=table, column=column))
+            if progress is not None:
+                progress()
+    out = pd.concat(rows, ignore_index=True)
+    return out[["table", "column"] + [c for c in out.columns if c not in ("table", "column")]]
+

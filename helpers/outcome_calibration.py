@@ -129,15 +129,6 @@ def _cell_id(group: str, programme: str) -> str:
     return f"t41_{'alle' if group == 'all' else group}_{programme}"
 
 
-def _table_4_1_sample(frame: pd.DataFrame) -> pd.DataFrame:
-    """Entrants 2013–2017 in the old or the new programme whose job at 12 is observed."""
-    year = entry_month_number(frame) // 12
-    keep = ((year >= models.ENTRY_YEARS[0]) & (year <= models.ENTRY_YEARS[1])
-            & frame["programme"].isin(list(PROGRAMME_COLUMNS.values())).to_numpy(bool)
-            & frame["job_12"].notna().to_numpy(bool))
-    return frame[keep]
-
-
 @dataclass
 class _Linear:
     """Our values of the targets and their derivatives with respect to PARAMETERS."""
@@ -171,7 +162,7 @@ def _model_part(frame: pd.DataFrame) -> _Linear:
 def _cell_part(frame: pd.DataFrame, derivatives: bool = True) -> _Linear:
     """Tabell 4.1's cells (percent in a job at 12 months by group, old vs new) and, with
     `derivatives`, their derivatives (which need the model's columns)."""
-    sample = _table_4_1_sample(frame)
+    sample = models.table_4_1_sample(frame)
     columns = _parameter_columns()
     Zc = (frame_terms(sample)[columns].to_numpy(float) if derivatives
           else np.zeros((len(sample), len(columns))))

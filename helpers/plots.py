@@ -32,6 +32,7 @@ from helpers.prose import number
 from helpers.tables import (
     AAP_ROWS,
     CHARACTERISTICS_BY_YEAR,
+    JOB_DEFINITION_LABELS,
     NAV_STATUS_LABELS,
     NO_PROGRAMME,
     PROGRAMME_BEFORE_CATEGORIES,
@@ -631,3 +632,37 @@ def survival_plot(df: pd.DataFrame, legend_title: str = PROGRAMME) -> Figure:
         ax.set_ylabel(PERCENT)
         _legend(fig, ax, legend_title)
         return _finish(fig)
+
+
+@_or_nothing("share")
+def job_after_entry_plot(series: pd.DataFrame) -> Figure:
+    """Figur 4.1: percent in a job month by month from entry (0) to 24 months after, one
+    panel per definition (in a job and in no other programme; in a job whatever the
+    programme), one line per programme. Columns group (gammelt/nytt or labels), month,
+    definition (helpers.tables.JOB_DEFINITION_LABELS keys), share (percent, as given;
+    hidden points NaN leave a gap)."""
+    _require(series, ["group", "month", "definition", "share"], "job_after_entry_plot")
+    _one_row_each(series, ["group", "month", "definition"], "job_after_entry_plot")
+    data = series.assign(group=_group_labels(series["group"]),
+                         month=series["month"].astype(float),
+                         share=series["share"].astype(float))
+    definitions = [d for d in JOB_DEFINITION_LABELS if d in set(data["definition"])]
+    if not definitions:
+        raise ValueError(f"job_after_entry_plot: ingen av {list(JOB_DEFINITION_LABELS)} i "
+                         "definition")
+    with mpl.rc_context(report_rc()):
+        fig, axes = _figure(len(definitions), sharey=True)
+        groups = _ordered(data["group"], list(PROGRAMME_COLOURS))
+        colours = _colours(groups, PROGRAMME_COLOURS)
+        months = sorted(int(m) for m in data["month"].dropna().unique())
+        for ax, definition in zip(axes, definitions):
+            _lines(ax, data[data["definition"] == definition], "month", "share", "group",
+                   groups, colours, PROGRAMME_LINESTYLES)
+            ax.set_title(JOB_DEFINITION_LABELS[definition])
+            _month_axis(ax, months, step=6)
+        _percent_axis(axes[0], "y", data["share"])
+        axes[0].set_ylabel(PERCENT)
+        fig.supxlabel(MONTHS_AFTER, fontsize=10)
+        _legend(fig, None, PROGRAMME, where="upper")
+        return _finish(fig)
+

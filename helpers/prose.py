@@ -279,3 +279,116 @@ def definitions() -> str:
         f"- **Små celler**: andeler og antall som bygger på færre enn {MIN_CELL} personer, vises "
         "ikke, og heller ikke tall som ville gjort det mulig å regne dem ut.",
     ])
+
+
+# --- The Resultater chapter: effects and inference ------------------------------------------
+
+SIGNIFICANCE = 0.05      # the level the text calls "statistisk signifikant"
+WEAK_SIGNIFICANCE = 0.10  # the source's single star
+SAME_COEFFICIENT = 0.0005  # a coefficient this close to 0 (0,05 prosentpoeng) reads "ingen forskjell"
+
+
+def job_at_entry_context(old, new, tolerance: float = SAME_WITHIN_PP) -> str:
+    """What the difference in the share in a job at entry (percent, old vs new) means for
+    the comparison after entry."""
+    if not _finite(old, new):
+        return ""
+    if abs(new - old) < tolerance:
+        return ("Ved tilgang var andelen i jobb om lag den samme i de to tiltakene, så "
+                "forskjellen senere skyldes ikke at det ene tiltaket fikk flere som allerede "
+                "var i arbeid.")
+    more = "det nye tiltaket" if new > old else "de gamle tiltakene"
+    return (f"Flere i {more} var allerede i jobb da de startet. En del av forskjellen senere "
+            "kan derfor skyldes hvem som startet, ikke tiltaket selv.")
+
+
+def p_value(p) -> str:
+    """'p = 0,052' or 'p < 0,001'."""
+    if not _finite(p):
+        return "p ukjent"
+    return "p < 0,001" if p < 0.001 else f"p = {number(p, 3)}"
+
+
+def significance(p) -> str:
+    """What a p-value says in words, at the source's levels."""
+    if not _finite(p):
+        return "uten kjent usikkerhet"
+    if p < SIGNIFICANCE:
+        return f"statistisk signifikant på {number(100 * SIGNIFICANCE)}-prosentnivået"
+    if p < WEAK_SIGNIFICANCE:
+        return (f"bare signifikant på {number(100 * WEAK_SIGNIFICANCE)}-prosentnivået, ikke på "
+                f"{number(100 * SIGNIFICANCE)}-prosentnivået")
+    return "ikke statistisk signifikant"
+
+
+def programme_effect(estimate, p, mean, months_after: int = 12,
+                     subject: str = "i det nye tiltaket",
+                     reference: str = "i de gamle tiltakene") -> str:
+    """The adjusted difference between two programmes in a linear probability model, in
+    percentage points, with its p-value and its size relative to the outcome mean."""
+    if not _finite(estimate, mean):
+        return "Modellen kunne ikke estimeres på dette uttrekket."
+    points = 100 * estimate
+    outcome = f"andelen i jobb {months_after} måneder etter tilgang"
+    if abs(estimate) < SAME_COEFFICIENT:
+        text = (f"Når det er tatt hensyn til kontrollvariablene, er {outcome} praktisk talt "
+                f"den samme {subject} som {reference} ({p_value(p)}).")
+    else:
+        word = "høyere" if estimate > 0 else "lavere"
+        text = (f"Når det er tatt hensyn til kontrollvariablene, er {outcome} "
+                f"{pp(points, 1)} {word} {subject} enn {reference}. Forskjellen er "
+                f"{significance(p)} ({p_value(p)}, klyngekorrigerte standardfeil).")
+    if mean > 0 and abs(estimate) >= SAME_COEFFICIENT:
+        text += (f" Gjennomsnittet i utvalget er {pct(100 * mean, 1)}, så forskjellen svarer "
+                 f"til {pct(100 * abs(estimate) / mean)} av gjennomsnittet.")
+    return text
+
+
+def gap_remaining(raw, adjusted, steps: list[tuple[str, float]] | None = None) -> str:
+    """How much of the raw difference (no controls) is left with all controls, and so how
+    much the composition of entrants, county, time and unemployment account for; `steps`
+    are the intermediate specifications (label, coefficient) in order."""
+    if not _finite(raw, adjusted):
+        return "Forskjellen før og etter kontroller kan ikke beregnes på dette uttrekket."
+    if abs(raw) < SAME_COEFFICIENT:
+        return ("Uten kontroller er det praktisk talt ingen forskjell mellom tiltakene, så det "
+                "er ingen rå forskjell å forklare.")
+    text = f"Uten kontroller er forskjellen {pp(100 * raw, 1)} i favør av " + (
+        "det nye tiltaket." if raw > 0 else "de gamle tiltakene.")
+    for label, value in steps or []:
+        if _finite(value):
+            text += f" {label} gir {number(100 * value, 1)} prosentpoeng."
+    if raw * adjusted < 0:
+        return text + (f" Med alle kontrollene snur forskjellen: den er {number(100 * adjusted, 1)} "
+                       "prosentpoeng. Forskjellene i hvem som startet, forklarer altså mer enn "
+                       "hele den rå forskjellen.")
+    remaining = adjusted / raw
+    if remaining > 1:
+        return text + (f" Med alle kontrollene blir forskjellen større, {pp(100 * adjusted, 1)}: "
+                       "sammensetningen skjuler noe av forskjellen i stedet for å forklare den.")
+    return text + (f" Med alle kontrollene er {pp(100 * adjusted, 1)} igjen, det vil si "
+                   f"{pct(100 * remaining)} av den rå forskjellen. Resten, "
+                   f"{pct(100 * (1 - remaining))}, henger sammen med hvem som startet, hvor og "
+                   "når.")
+
+
+def inference_agreement(total: int, disagreements: list[tuple[str, float, float]],
+                        level: float = SIGNIFICANCE) -> str:
+    """Whether the clustered t-test and the wild cluster bootstrap agree about significance
+    at `level` for `total` coefficients; `disagreements` lists (what, clustered p, wild p)."""
+    at = f"på {number(100 * level)}-prosentnivået"
+    if total == 0:
+        return "Det er ingen koeffisienter å sammenligne."
+    if not disagreements and total == 1:
+        return ("For den ene koeffisienten gir den klyngekorrigerte t-testen og wild cluster "
+                f"bootstrap samme svar på om forskjellen er statistisk signifikant {at}.")
+    if not disagreements:
+        return (f"For alle de {count(total)} koeffisientene gir den klyngekorrigerte t-testen og "
+                f"wild cluster bootstrap samme svar på om forskjellen er statistisk signifikant "
+                f"{at}.")
+    listed = [f"{what} (klyngekorrigert {p_value(p)}, bootstrap {p_value(pw)})"
+              for what, p, pw in disagreements]
+    return (f"For {count(len(disagreements))} av de {count(total)} koeffisientene gir de to "
+            f"metodene ulikt svar på om forskjellen er statistisk signifikant {at}: "
+            f"{_join(listed)}. Med så få klynger er det bootstrap-verdien vi legger mest vekt på.")
+

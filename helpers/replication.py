@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers.prose import number
 from helpers.published import CORRECTIONS, PUBLISHED_DIR, read_published
-from helpers.tables import HIDDEN_FLAG, HIDDEN_MARK, with_data
+from helpers.tables import FIGUR_2_9_FACTS, FIGUR_4_1_FACTS, HIDDEN_FLAG, HIDDEN_MARK, with_data
 
 # The published tables the appendix covers, in the order it shows them. To add one (e.g.
 # se_klar_tabell_1), name it here after its data/published/ file; a chapter that writes
@@ -347,39 +347,69 @@ def source_line(extract) -> str:
             f"med {SOURCE} (data/published/) av helpers.replication.")
 
 
-# --- Numbers stated in the published text (Figur 2.9) ---------------------------------------
+# --- Numbers stated in the published text (Figur 2.9, Figur 4.1) ----------------------------
 
-FACT_TABLE = "figur_2_9"          # tabeller/figur_2_9.csv, written by the Innretning chapter
-FACT_NAME = "replikasjon_tekst"   # tabeller/replikasjon_tekst.csv
-# Issue 9: the survival curves should meet the prose facts within 2 percentage points. The
-# text words some as bounds: «mer enn 50 prosent» is met by any share above 50, «i underkant
-# av 20 prosent» by a share at most 2 points under 20; the others within 2 points either way.
+@dataclass(frozen=True)
+class FactSet:
+    """The numbers a figure's published text states, and where the book's values are: the
+    cells (row, column) of tabeller/<table>.csv, each with its fact id in
+    data/published/prose_facts.csv and how the text words it (`kind`): 'about' (rundt, or a
+    plain number: within `tolerance` either way), 'over' (mer enn: any share above),
+    'under' (i underkant av: at most `tolerance` under), 'just_over' (litt over: at most
+    `tolerance` above)."""
+    figure: str
+    table: str            # the chapter's table of these cells
+    name: str             # the appendix's table of the comparison
+    tolerance: float      # percentage points
+    facts: dict
+
+
+# Issue 9: the survival curves should meet the Figur 2.9 facts within 2 percentage points;
+# issue 7: Figur 4.1's within 1.5.
 FACT_TOLERANCE = 2.0
-FACT_KIND_TEXT = {"about": "±2 prosentpoeng", "over": "over publisert",
-                  "under": "inntil 2 prosentpoeng under publisert"}
+FACT_SETS: dict[str, FactSet] = {
+    "figur_2_9": FactSet("Figur 2.9", "figur_2_9", "replikasjon_tekst", FACT_TOLERANCE,
+                         FIGUR_2_9_FACTS),
+    "figur_4_1": FactSet("Figur 4.1", "figur_4_1", "replikasjon_tekst_4_1", 1.5,
+                         FIGUR_4_1_FACTS),
+}
+FACT_TABLE = FACT_SETS["figur_2_9"].table   # tabeller/figur_2_9.csv (Innretning)
+FACT_NAME = FACT_SETS["figur_2_9"].name     # tabeller/replikasjon_tekst.csv
 FACT_COLUMNS = ["fact_id", "row", "column", "kind", "published", "ours", "difference",
                 "tolerance", "status"]
 
 
-def _fact_status(kind: str, ours: float, published: float) -> str:
+def fact_kind_text(kind: str, tolerance: float = FACT_TOLERANCE) -> str:
+    """How a fact's tolerance reads in the appendix's table."""
+    points = f"{number(tolerance, 0 if float(tolerance).is_integer() else 1)} prosentpoeng"
+    return {"about": f"±{points}", "over": "over publisert",
+            "under": f"inntil {points} under publisert",
+            "just_over": f"inntil {points} over publisert"}[kind]
+
+
+def _fact_status(kind: str, ours: float, published: float,
+                 tolerance: float = FACT_TOLERANCE) -> str:
     difference = ours - published
+    eps = 1e-9
     if kind == "over":
         return WITHIN if difference > 0 else OUTSIDE
     if kind == "under":
-        return WITHIN if -FACT_TOLERANCE - 1e-9 <= difference <= 1e-9 else OUTSIDE
-    return WITHIN if abs(difference) <= FACT_TOLERANCE + 1e-9 else OUTSIDE
+        return WITHIN if -tolerance - eps <= difference <= eps else OUTSIDE
+    if kind == "just_over":
+        return WITHIN if -eps <= difference <= tolerance + eps else OUTSIDE
+    return WITHIN if abs(difference) <= tolerance + eps else OUTSIDE
 
 
-def prose_facts(folder: str | Path) -> pd.DataFrame:
-    """The Figur 2.9 prose facts (helpers.tables.FIGUR_2_9_FACTS) beside our cells of
-    tabeller/figur_2_9.csv (FACT_COLUMNS): status 'ja'/'nei' by the fact's kind, 'skjult'
-    or 'ikke beregnet' as in `compare`."""
+def prose_facts(folder: str | Path, fact_set: str = "figur_2_9") -> pd.DataFrame:
+    """A figure's prose facts (FACT_SETS) beside our cells of tabeller/<table>.csv
+    (FACT_COLUMNS): status 'ja'/'nei' by the fact's kind, 'skjult' or 'ikke beregnet' as in
+    `compare`."""
     from helpers.published import prose_fact
-    from helpers.tables import FIGUR_2_9_FACTS
 
-    ours = read_table_data(folder, [FACT_TABLE])
+    spec = FACT_SETS[fact_set]
+    ours = read_table_data(folder, [spec.table])
     rows = []
-    for (row, column), (fact_id, kind) in FIGUR_2_9_FACTS.items():
+    for (row, column), (fact_id, kind) in spec.facts.items():
         published = prose_fact(fact_id)
         hit = ours[(ours["row"] == row) & (ours["column"] == column)]
         value = float(hit["value"].iloc[0]) if len(hit) else np.nan
@@ -388,29 +418,33 @@ def prose_facts(folder: str | Path) -> pd.DataFrame:
         elif hit["flag"].iloc[0] == HIDDEN_FLAG or np.isnan(value):
             status = HIDDEN
         else:
-            status = _fact_status(kind, value, published)
+            status = _fact_status(kind, value, published, spec.tolerance)
         rows.append((fact_id, row, column, kind, published, value, value - published,
-                     FACT_KIND_TEXT[kind], status))
+                     fact_kind_text(kind, spec.tolerance), status))
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
 
-def prose_facts_sentence(facts: pd.DataFrame) -> str:
-    """How many of the Figur 2.9 prose facts our curves meet."""
+def prose_facts_sentence(facts: pd.DataFrame, fact_set: str = "figur_2_9") -> str:
+    """How many of a figure's prose facts the book's numbers meet."""
+    figure = FACT_SETS[fact_set].figure
     done = facts[~facts["status"].isin([MISSING, HIDDEN])]
     if len(done) == 0:
-        return "Ingen av tallene i teksten til Figur 2.9 er beregnet ennå."
+        return f"Ingen av tallene i teksten til {figure} er beregnet ennå."
     within = int((done["status"] == WITHIN).sum())
-    return (f"Av {len(facts)} tall i teksten til Figur 2.9 er {len(done)} beregnet og vist, "
+    return (f"Av {len(facts)} tall i teksten til {figure} er {len(done)} beregnet og vist, "
             f"og {within} av dem er innenfor toleransen.")
 
 
 def prose_facts_gt(facts: pd.DataFrame, synthetic: bool, source: str,
-                   table_id: str = "tbl-replikasjon-tekst"):
-    """The prose facts as a small great-tables table with its data (FACT_NAME)."""
+                   table_id: str = "tbl-replikasjon-tekst", fact_set: str = "figur_2_9",
+                   title: str = "Tallene i teksten til Figur 2.9 mot bokas "
+                                "Kaplan–Meier-kurver"):
+    """The prose facts as a small great-tables table with its data (the set's `name`)."""
     from great_tables import GT
 
     from helpers.tables import DATA_COLUMNS
 
+    name = FACT_SETS[fact_set].name
     shown = pd.DataFrame({
         "cell": [f"{r} ({c})" for r, c in zip(facts["row"], facts["column"])],
         "ours": [HIDDEN_MARK if s == HIDDEN else format_cell(v, "percent")
@@ -422,13 +456,13 @@ def prose_facts_gt(facts: pd.DataFrame, synthetic: bool, source: str,
         "status": [STATUS_TEXT[s] for s in facts["status"]],
     })
     gt = (GT(shown, rowname_col="cell", id=table_id)
-          .tab_header(title="Tallene i teksten til Figur 2.9 mot bokas Kaplan–Meier-kurver")
+          .tab_header(title=title)
           .cols_label(ours="Syntetisk" if synthetic else "Beregnet", published="Publisert",
                       difference="Differanse", tolerance="Toleranse", status="Innenfor")
           .cols_align(align="right", columns=["ours", "published", "difference"])
           .tab_source_note(source))
-    data = pd.DataFrame({"table": FACT_NAME, "section": facts["fact_id"],
+    data = pd.DataFrame({"table": name, "section": facts["fact_id"],
                          "row": facts["row"], "column": facts["column"],
                          "value": facts["ours"], "stars": "", "unit": "percent",
                          "flag": facts["status"]}).reindex(columns=DATA_COLUMNS)
-    return with_data(gt, data, FACT_NAME)
+    return with_data(gt, data, name)

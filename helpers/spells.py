@@ -462,17 +462,25 @@ def _entrant_positions(grid: MonthGrid, frame: pd.DataFrame) -> tuple[np.ndarray
 GRID_MEASURES = ("follow_up", "job_strict", "employed", "registered", "reduced_capacity")
 
 
-def entrant_months(grid: MonthGrid, frame: pd.DataFrame, offsets) -> dict[str, np.ndarray]:
+def entrant_months(grid: MonthGrid, frame: pd.DataFrame, offsets,
+                   after_end: bool = False) -> dict[str, np.ndarray]:
     """Each entrant's status in the months `offsets` relative to the entry month (−1 = the
     month before): {measure: boolean entrants × offsets matrix} for GRID_MEASURES.
-    Offsets must fall inside the grid (from 24 months before 2013 to uttrekksdato)."""
+    Offsets must fall inside the grid (from 24 months before 2013 to uttrekksdato); with
+    `after_end`, months after uttrekksdato are allowed: they come back False, and the
+    matrix 'observed' says which months are on or before uttrekksdato."""
     rows, cols = _entrant_positions(grid, frame)
     offsets = np.asarray(offsets, dtype=np.int64)
     take = cols[:, None] + offsets[None, :]
-    if take.size and (take.min() < 0 or take.max() >= grid.n_months):
+    late = take >= grid.n_months
+    if take.size and (take.min() < 0 or (late.any() and not after_end)):
         raise ValueError("måneder utenfor månedsgitteret (før 24 måneder før 2013 eller etter "
                          "uttrekksdatoen)")
-    return {name: getattr(grid, name)[rows[:, None], take] for name in GRID_MEASURES}
+    clipped = np.minimum(take, grid.n_months - 1)
+    out = {name: getattr(grid, name)[rows[:, None], clipped] & ~late for name in GRID_MEASURES}
+    if after_end:
+        out["observed"] = ~late
+    return out
 
 
 def programme_before_entry(extract: Extract, frame: pd.DataFrame) -> pd.Series:

@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from helpers import measures, spells, survival
+from helpers import measures, models, spells, survival
 from helpers.disclosure import (
     MIN_CELL,
     distribution_mask,
@@ -28,7 +28,7 @@ from helpers.disclosure import (
     share_mask,
 )
 from helpers.prose import data_source, number
-from helpers.published import SOURCE, prose_fact, published_values
+from helpers.published import SOURCE, TABELL_4_1_GROUPS, prose_fact, published_values
 from helpers.spells import (
     FIRST_ENTRY_YEAR,
     LAST_ENTRY_YEAR,
@@ -245,7 +245,7 @@ def format_value(value: float, unit: str, suppressed: bool = False) -> str:
     return number(value, 0 if unit == "count" else 1)
 
 
-def _section_runs(sections: list[str]) -> list[str]:
+def section_runs(sections: list[str]) -> list[str]:
     """Group labels that keep the published row order: great-tables gathers rows by group
     label, so a later run of unlabelled rows gets its own (invisible) label."""
     labels, seen, previous = [], set(), None
@@ -282,7 +282,7 @@ def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
                             values=["ours", "pub"], aggfunc="first", sort=False)
     groups = list(dict.fromkeys(data["column"]))
     wide = wide.reindex(order)
-    flat = pd.DataFrame({"section": _section_runs([s for s, _ in order]),
+    flat = pd.DataFrame({"section": section_runs([s for s, _ in order]),
                          "row": [r for _, r in order]})
     for g in groups:
         flat[f"{g}__ours"] = wide[("ours", g)].to_numpy()
@@ -332,7 +332,7 @@ def table_data(table: pd.DataFrame, name: str) -> pd.DataFrame:
         "value": table["value"].astype(float),
         "stars": table["stars"].fillna("").astype(str) if "stars" in table else "",
         "unit": table["unit"].astype(str),
-        "flag": "",
+        "flag": table["flag"].fillna("").astype(str) if "flag" in table else "",
     })
     for column in INFERENCE_COLUMNS:
         data[column] = table[column].astype(float).to_numpy() if column in table else np.nan
@@ -344,6 +344,32 @@ def table_data(table: pd.DataFrame, name: str) -> pd.DataFrame:
     return data[DATA_COLUMNS].reset_index(drop=True)
 
 
+SIGNIFICANT_DIGITS = 10
+
+
+def significant(values, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """Floats rounded to `digits` significant digits. The fixed-effect solver's sums run in
+    threads, so two runs of the same model differ in the last bits (about 1e-16 relative);
+    at ten digits the written tables are the same from run to run (a value would have to
+    lie within 1e-16 of a rounding boundary to flip)."""
+    x = np.asarray(values, dtype=float)
+    out = x.copy()
+    finite = np.isfinite(x) & (x != 0)
+    exponent = np.floor(np.log10(np.abs(x[finite])))
+    scale = 10.0 ** (digits - 1 - exponent)
+    out[finite] = np.round(x[finite] * scale) / scale
+    return out
+
+
+def rounded(data: pd.DataFrame) -> pd.DataFrame:
+    """A table's data with its numeric columns to SIGNIFICANT_DIGITS (`significant`)."""
+    data = data.copy()
+    for column in ("value", *INFERENCE_COLUMNS):
+        if column in data:
+            data[column] = significant(pd.to_numeric(data[column], errors="coerce"))
+    return data
+
+
 _FONT_FAMILY = re.compile(r"font-family:[^;{}]*;?")
 
 
@@ -351,10 +377,11 @@ class BookTable:
     """A table as the book shows it (a great-tables table) together with its data (the long
     format of `table_data`). Displayed in a notebook, it shows the table and carries the data
     as a second representation (TABLE_DATA_MIME), which the build writes to
-    `tabeller/<name>.csv` beside the book and links under the table."""
+    `tabeller/<name>.csv` beside the book and links under the table. Its numbers are kept to
+    ten significant digits (`significant`), so that a re-run writes the same table."""
 
     def __init__(self, gt, data: pd.DataFrame, name: str):
-        self.gt, self.data, self.name = gt, data, name
+        self.gt, self.data, self.name = gt, rounded(data), name
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         records = self.data.astype(object).where(self.data.notna(), None).to_dict("records")
@@ -1122,3 +1149,127 @@ def book_disclosure(frame: pd.DataFrame) -> BookDisclosure:
 def _with_verdict(table: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """A book table with column `hidden`: the book's verdict on each cell."""
     return table.assign(hidden=book_disclosure(frame).hidden(table))
+
+
+# --- Work after entry (Figur 4.1, Tabell 4.1) ------------------------------------------------
+
+JOB_DEFINITION_LABELS = {
+    "job_strict": "I jobb og ikke i annet tiltak",
+    "employed": "I jobb, uansett tiltak",
+}
+OUTCOME_PROGRAMMES = {"gammelt": "Gammelt", "nytt": "Nytt"}
+
+
+def job_after_entry(grid, frame: pd.DataFrame) -> pd.DataFrame:
+    """Figur 4.1: percent in a job month by month from entry to 24 months after, old vs new
+    programme, by both definitions (helpers.measures.job_after_entry_counts): of the
+    entrants still observed that month (those who entered less than k months before
+    uttrekksdato are not counted at month k).
+
+    Columns: group (gammelt/nytt), month, definition, share (percent; hidden by the
+    complement rule where it rests on 1–4 persons in or out of a job, and with the
+    programme where the book hides its number of entrants), persons, observed.
+    """
+    programmes = frame[frame["programme"].isin(list(OUTCOME_PROGRAMMES)).to_numpy(dtype=bool)]
+    counts = measures.job_after_entry_counts(grid, programmes)
+    hidden = share_mask(counts["persons"], counts["observed"]) | _group_hidden(
+        programmes, counts["group"])
+    counts["share"] = counts["share"].mask(hidden)
+    return counts
+
+
+def job_after_entry_share(series: pd.DataFrame, programme: str, month: int,
+                          definition: str = "job_strict") -> float:
+    """One point of `job_after_entry` (percent; NaN when hidden or not there)."""
+    hit = series[(series["group"] == programme) & (series["month"] == month)
+                 & (series["definition"] == definition)]
+    return float(hit["share"].iloc[0]) if len(hit) == 1 else np.nan
+
+
+# Tabell 4.1's rows: (section, row) for each helpers.measures.JOB_GROUPS variable, as printed.
+_TABELL_4_1_SECTIONS = {"male": "Kjønn", "female": "Kjønn", "lg": "Fødeland**",
+                        "age": "Alder", "edu": "Utdanningsnivå**", "aap": "AAP/diagnose"}
+TABELL_4_1_ROWS = {
+    variable: (_TABELL_4_1_SECTIONS.get(variable, _TABELL_4_1_SECTIONS.get(
+        variable.split("_")[0], "")), row)
+    for row, variable in TABELL_4_1_GROUPS.items()
+}
+
+
+def tabell_4_1(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tabell 4.1: percent in a job (strict) 12 months after entry by group, old vs new
+    programme, entrants 2013–2017 whose outcome is observed (helpers.models.table_4_1_sample,
+    helpers.measures.job_by_group), and N per programme.
+
+    Tidy rows: section, row, column (Gammelt/Nytt), unit, value, numerator, hidden (a share
+    resting on 1–4 persons in or out of a job, or a group of 1–4; N when 1–4).
+    """
+    sample = models.table_4_1_sample(frame)
+    out = []
+    for code, column in OUTCOME_PROGRAMMES.items():
+        sub = sample[(sample["programme"] == code).to_numpy(dtype=bool)]
+        groups = measures.job_by_group(sub, 12)
+        for g in groups.itertuples():
+            section, row = TABELL_4_1_ROWS[g.variable]
+            out.append((section, row, column, "percent", g.value, g.in_job,
+                        bool(share_mask(g.in_job, g.persons) or is_small(g.persons))))
+        out.append(("", "N", column, "count", float(len(sub)), len(sub),
+                    bool(is_small(len(sub)))))
+    return pd.DataFrame(out, columns=["section", "row", "column", "unit", "value", "numerator",
+                                      "hidden"])
+
+
+# The numbers Figur 4.1's text states, as a small table: (row, definition, month).
+FIGUR_4_1_ROWS = (
+    ("I jobb ved tilgang, bred definisjon", "employed", 0),
+    ("I jobb ved tilgang", "job_strict", 0),
+    ("I jobb 12 måneder etter tilgang", "job_strict", 12),
+    ("I jobb 24 måneder etter tilgang", "job_strict", 24),
+)
+# The published prose fact of each cell and how the text words it (helpers.replication.FactSet).
+FIGUR_4_1_FACTS = {
+    ("I jobb ved tilgang, bred definisjon", "Gammelt"): ("p001_fig4_1_any_job_start_old",
+                                                         "just_over"),
+    ("I jobb ved tilgang, bred definisjon", "Nytt"): ("p001_fig4_1_any_job_start_new", "about"),
+    ("I jobb ved tilgang", "Gammelt"): ("p001_fig4_1_job_start_old", "about"),
+    ("I jobb ved tilgang", "Nytt"): ("p001_fig4_1_job_start_new", "about"),
+    ("I jobb 12 måneder etter tilgang", "Gammelt"): ("p001_fig4_1_job_12m_old", "about"),
+    ("I jobb 12 måneder etter tilgang", "Nytt"): ("p001_fig4_1_job_12m_new", "about"),
+    ("I jobb 24 måneder etter tilgang", "Gammelt"): ("p001_fig4_1_job_24m_old", "about"),
+    ("I jobb 24 måneder etter tilgang", "Nytt"): ("p001_fig4_1_job_24m_new", "about"),
+}
+FIGUR_4_1_NOTE = ("Publisert: tallene i teksten til Figur 4.1 («litt over 20 prosent» og «rundt "
+                  "35 prosent» i jobb ved tilgang etter den brede definisjonen). I jobb: minst 4 "
+                  "timer i uka og ikke i annet arbeidsrettet tiltak enn lønnstilskudd; bred "
+                  "definisjon: minst 4 timer i uka, uansett tiltak. Andel av dem som er "
+                  "observert den måneden.")
+
+
+def figur_4_1_compared(series: pd.DataFrame) -> pd.DataFrame:
+    """The points of Figur 4.1 its text states (FIGUR_4_1_ROWS, from `job_after_entry`),
+    tidy (section, row, column, unit, value, suppressed), with the published prose facts
+    beside (published, printed, corrected, fact_id, kind)."""
+    rows = []
+    for row, definition, month in FIGUR_4_1_ROWS:
+        for code, column in OUTCOME_PROGRAMMES.items():
+            value = job_after_entry_share(series, code, month, definition)
+            fact_id, kind = FIGUR_4_1_FACTS[(row, column)]
+            rows.append(("", row, column, "percent", value, bool(np.isnan(value)), fact_id,
+                         kind, prose_fact(fact_id)))
+    table = pd.DataFrame(rows, columns=["section", "row", "column", "unit", "value",
+                                        "suppressed", "fact_id", "kind", "published"])
+    table["printed"] = table["published"]
+    table["corrected"] = False
+    return table
+
+
+def figur_4_1_gt(compared: pd.DataFrame, extract, table_id: str = "tbl-jobb-tekst") -> BookTable:
+    """The Figur 4.1 points as the book shows them, with their data under the name figur_4_1
+    (read by the Replikasjon appendix)."""
+    source = (f"Kilde: beregnet fra {data_source(extract)} med helpers.tables.job_after_entry. "
+              f"Publisert: {SOURCE}, teksten til Figur 4.1.")
+    gt = comparison_gt(compared, table_id, "Andel i jobb ved tilgang, etter 12 og etter 24 "
+                       "måneder, gammelt og nytt tiltak. Prosent", source, extract.is_synthetic,
+                       notes=[FIGUR_4_1_NOTE])
+    return with_data(gt, table_data(compared, "figur_4_1"), "figur_4_1")
+

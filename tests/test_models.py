@@ -435,3 +435,29 @@ def test_the_wild_interval_ends_where_the_test_starts_rejecting(boot_frame):
 def test_exactly_zero_estimate_gives_p_near_one(boot_frame):
     _, fit, test = _test_for(boot_frame)
     assert test.pvalue(float(fit.coef()["programme_new"])) > 0.99
+
+
+def test_the_table_functions_are_their_specs_and_the_wild_table_covers_each_treatment(small):
+    assert set(models.TABLES) == {"tabell_4_2", "vedlegg_2", "vedlegg_3", "tabell_4_3",
+                                  "tabell_4_4", "tabell_4_5"}
+    pd.testing.assert_frame_equal(models.table_4_3(small).coefficients,
+                                  models.model_table(small, "tabell_4_3").coefficients)
+    assert models.treatment_terms("tabell_4_4") == models.PROVIDER_TERMS
+    assert models.treatment_terms("vedlegg_2") == models.PROGRAMME_TERMS
+    wild = models.wild_bootstrap_table(small, "tabell_4_3", reps=99, ci=False)
+    assert wild["column"].tolist() == ["Nedsatt arbeidsevne", "Ikke nedsatt arbeidsevne"]
+    one = models.wild_bootstrap(small, subgroup={"reduced_capacity": True}, reps=99, ci=False,
+                                exclude=("reduced_capacity", "job_at_entry"))
+    assert wild["p_value_wild"].iloc[0] == one["p_value_wild"].iloc[0]
+    assert wild["estimate"].iloc[0] == models.table_4_3(small).coefficients.set_index(
+        ["column", "term"]).loc[("Nedsatt arbeidsevne", "programme_new"), "estimate"]
+    with pytest.raises(ValueError, match="ukjent tabell"):
+        models.model_table(small, "tabell_9_9")
+
+
+def test_the_wild_bootstrap_of_vedlegg_2_uses_the_shared_sample(small):
+    frame = small.copy()
+    frame.loc[frame.index[:300], "education"] = None  # missing in the full model only
+    wild = models.wild_bootstrap_table(frame, "vedlegg_2", reps=99, ci=False)
+    assert (wild["n"] == models.vedlegg_2(frame).statistics["n"].to_numpy()).all()
+    assert wild["n"].nunique() == 1

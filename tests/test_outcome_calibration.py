@@ -37,7 +37,7 @@ def test_values_are_the_books_estimates(frame_and_params):
         assert abs(values[f"t42_{term}"] - coef[term]) < 1e-8, term
     assert values["t42_n"] == table.statistics["n"].item()
     assert np.isclose(values["t42_mean"], table.statistics["mean_outcome"].item())
-    sample = outcome_calibration._table_4_1_sample(frame)
+    sample = models.table_4_1_sample(frame)
     old = measures.job_by_group(sample[sample["programme"] == "gammelt"]).set_index("variable")
     assert np.isclose(values["t41_alle_gammelt"], old.loc["all", "value"])
     assert np.isclose(values["t41_na_gammelt"], old.loc["na", "value"])

@@ -489,3 +489,23 @@ def test_figures_do_not_depend_on_global_style(keep):
     ax = fig.axes[0]
     assert ax.xaxis.label.get_fontsize() == 10
     assert ax.xaxis.get_major_ticks()[0].gridline.get_visible()
+
+
+def test_job_after_entry_plot_has_a_panel_per_definition_with_labelled_axes():
+    months = np.arange(25)
+    rows = [{"group": g, "month": m, "definition": d, "share": base + m}
+            for g, base in (("gammelt", 5.0), ("nytt", 16.0))
+            for d in ("job_strict", "employed") for m in months]
+    fig = plots.job_after_entry_plot(pd.DataFrame(rows))
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["I jobb og ikke i annet tiltak",
+                                               "I jobb, uansett tiltak"]
+    assert axes[0].get_ylabel() == "Prosent"
+    assert fig._supxlabel.get_text() == "Måneder etter tilgang"
+    lines = [line for line in axes[0].get_lines() if line.get_label() in ("Gammelt", "Nytt")]
+    assert len(lines) == 2
+    assert lines[1].get_ydata()[12] == 28.0
+    with pytest.raises(ValueError, match="mangler kolonne"):
+        plots.job_after_entry_plot(pd.DataFrame({"group": ["gammelt"], "month": [0]}))
+    hidden = pd.DataFrame(rows).assign(share=np.nan)
+    assert plots.job_after_entry_plot(hidden).get_figheight() < 2  # says there is nothing

@@ -93,3 +93,34 @@ def test_durations_compare_the_medians():
     assert prose.durations("M", [new, old]).endswith("– lengre i de gamle.")
     endless = (float("inf"), 5.0, float("inf"), "i det nye")
     assert prose.durations("M", [old, endless]).endswith("ikke nådd i det nye.")
+
+
+def test_programme_effect_states_size_significance_and_share_of_the_mean():
+    text = prose.programme_effect(0.0203, 0.052, 0.2231)
+    assert "2,0 prosentpoeng høyere i det nye tiltaket enn i de gamle tiltakene" in text
+    assert "bare signifikant på 10-prosentnivået" in text and "p = 0,052" in text
+    assert "svarer til 9 prosent av gjennomsnittet" in text
+    lower = prose.programme_effect(-0.031, 0.0004, 0.25)
+    assert "3,1 prosentpoeng lavere" in lower and "p < 0,001" in lower
+    assert "statistisk signifikant på 5-prosentnivået" in lower
+    same = prose.programme_effect(0.0001, 0.9, 0.25)
+    assert "praktisk talt den samme" in same and "gjennomsnittet" not in same
+    assert prose.programme_effect(float("nan"), 0.5, 0.2).startswith("Modellen kunne ikke")
+    assert prose.significance(0.3) == "ikke statistisk signifikant"
+
+
+def test_gap_remaining_covers_shrinking_growing_and_flipping_differences():
+    assert "20 prosent av den rå forskjellen" in prose.gap_remaining(0.10, 0.02)
+    assert "blir forskjellen større" in prose.gap_remaining(0.05, 0.08)
+    assert "snur forskjellen" in prose.gap_remaining(0.05, -0.01)
+    assert "ingen rå forskjell" in prose.gap_remaining(0.0001, 0.02)
+    assert "i favør av de gamle tiltakene" in prose.gap_remaining(-0.04, -0.01)
+    with_steps = prose.gap_remaining(0.10, 0.02, [("Faste effekter", 0.07)])
+    assert "Faste effekter gir 7,0 prosentpoeng." in with_steps
+
+
+def test_job_at_entry_context_follows_the_difference():
+    assert prose.job_at_entry_context(5.0, 16.0).startswith("Flere i det nye tiltaket")
+    assert prose.job_at_entry_context(16.0, 5.0).startswith("Flere i de gamle tiltakene")
+    assert "om lag den samme" in prose.job_at_entry_context(10.0, 10.4)
+    assert prose.job_at_entry_context(float("nan"), 3.0) == ""

@@ -280,3 +280,25 @@ def test_prose_facts_judge_bounds_and_the_2_point_tolerance(tmp_path):
         "toleransen.")
     assert replication._fact_status("under", 18.0, 20.0) == replication.WITHIN
     assert replication._fact_status("under", 20.5, 20.0) == replication.OUTSIDE
+
+
+def test_figur_4_1_facts_use_their_own_tolerance_and_wording(tmp_path):
+    broad, at_12 = "I jobb ved tilgang, bred definisjon", "I jobb 12 måneder etter tilgang"
+    rows = [{"table": "figur_4_1", "section": "", "row": r, "column": c, "value": v,
+             "stars": "", "unit": "percent", "flag": ""}
+            for (r, c), v in {(broad, "Gammelt"): 21.4,   # «litt over 20»: 0–1.5 above
+                              (broad, "Nytt"): 36.6,      # «rundt 35»: 1.6 off
+                              (at_12, "Gammelt"): 18.6,   # 20 ± 1.5: 1.4 under
+                              (at_12, "Nytt"): 29.0}.items()]
+    pd.DataFrame(rows).to_csv(tmp_path / "figur_4_1.csv", index=False)
+    facts = replication.prose_facts(tmp_path, "figur_4_1").set_index(["row", "column"])
+    status = facts["status"]
+    assert status[(broad, "Gammelt")] == replication.WITHIN
+    assert status[(broad, "Nytt")] == replication.OUTSIDE
+    assert status[(at_12, "Gammelt")] == replication.WITHIN
+    assert status[("I jobb ved tilgang", "Gammelt")] == replication.MISSING
+    assert replication._fact_status("just_over", 19.9, 20.0, 1.5) == replication.OUTSIDE
+    assert replication._fact_status("just_over", 21.6, 20.0, 1.5) == replication.OUTSIDE
+    assert facts.loc[(broad, "Gammelt"), "tolerance"] == "inntil 1,5 prosentpoeng over publisert"
+    assert replication.prose_facts_sentence(facts.reset_index(), "figur_4_1").startswith(
+        "Av 8 tall i teksten til Figur 4.1 er 4 beregnet og vist, og 3 av dem")

@@ -5,6 +5,7 @@ import pytest
 
 from helpers import tables
 from helpers.disclosure import is_small
+from helpers.published import PUBLISHED_DIR
 from helpers.spells import build_frame, build_grid
 from tests import attacker, builders
 from tests.builders import ExtractBuilder
@@ -721,3 +722,115 @@ def test_figur_2_9_table_hides_a_small_programme():
     new = table[table["column"] == "Nytt"]
     assert new["suppressed"].all() and new["value"].isna().all()
     assert tables.format_value(np.inf, "months") == "ikke nådd"
+
+
+# --- Work after entry (Figur 4.1, Tabell 4.1) ------------------------------------------------
+
+def _work_after_entry_extract():
+    """Ten old entrants in January 2014: five find a job in July 2014 (month 6) that lasts;
+    five are in sheltered work (tilrettelagt arbeid) with a job through December 2015
+    (months 0–23), a job only by the broad definition. Five new entrants in June 2018,
+    in a job from entry, observed to uttrekksdato December 2018 (months 0–6)."""
+    b = ExtractBuilder(uttrekksdato="2018-12-31")
+    for i in range(5):
+        found, sheltered, new = f"f{i}", f"s{i}", f"n{i}"
+        b.person(found).person(sheltered).person(new)
+        b.tiltak(found, "2014-01-05", "2014-06-30", kode="ARBEID_MED_BISTAND")
+        b.tiltak(sheltered, "2014-01-05", "2014-06-30", kode="ARBEID_MED_BISTAND")
+        b.jobb(found, "2014-07-01", None)
+        b.tiltak(sheltered, "2014-01-01", "2015-12-31", kode="TILRETTELAGT_ARBEID",
+                 leverandor=None)
+        b.jobb(sheltered, "2014-01-01", "2015-12-31", timer=20.0)
+        b.tiltak(new, "2018-06-04", None)
+        b.jobb(new, "2018-06-01", None)
+    return b.build()
+
+
+def test_job_after_entry_counts_both_definitions_among_those_still_observed():
+    extract = _work_after_entry_extract()
+    frame = build_frame(extract)
+    series = tables.job_after_entry(build_grid(extract), frame)
+
+    def share(programme, month, definition="job_strict"):
+        return tables.job_after_entry_share(series, programme, month, definition)
+
+    assert [share("gammelt", m) for m in (0, 5, 6, 24)] == [0, 0, 50, 50]
+    assert [share("gammelt", m, "employed") for m in (0, 5, 6, 23, 24)] == [50, 50, 100, 100, 50]
+    assert share("nytt", 0) == 100 and share("nytt", 6) == 100
+    assert np.isnan(share("nytt", 7)) and np.isnan(share("nytt", 24))  # after uttrekksdato
+    observed = series.set_index(["group", "definition", "month"])["observed"]
+    assert observed[("nytt", "job_strict", 6)] == 5 and observed[("nytt", "job_strict", 7)] == 0
+    assert (series.loc[series["group"] == "gammelt", "observed"] == 10).all()
+    # month 12 is the frame's job_12, the outcome of Tabell 4.1 and the models
+    old = frame[frame["programme"] == "gammelt"]
+    assert share("gammelt", 12) == 100 * old["job_12"].astype(float).mean()
+
+
+def test_job_after_entry_hides_a_share_resting_on_few_persons():
+    # six old entrants, one of them in a job: 1 of 6 and 5 of 6 both hidden
+    b = ExtractBuilder()
+    for i in range(6):
+        b.person(f"p{i}").tiltak(f"p{i}", "2015-02-01", "2015-08-31", kode="ARBEID_MED_BISTAND")
+    b.jobb("p0", "2015-02-01", None)
+    extract = b.build()
+    series = tables.job_after_entry(build_grid(extract), build_frame(extract))
+    old = series[(series["group"] == "gammelt") & (series["definition"] == "job_strict")]
+    assert old["share"].isna().all()
+    assert (old["persons"] == 1).all()  # the count is kept for the book's own checks
+
+
+def test_figur_4_1_compared_reads_the_series_and_the_prose_facts():
+    extract = _work_after_entry_extract()
+    series = tables.job_after_entry(build_grid(extract), build_frame(extract))
+    compared = tables.figur_4_1_compared(series).set_index(["row", "column"])
+    assert compared.loc[("I jobb ved tilgang, bred definisjon", "Gammelt"), "value"] == 50
+    assert compared.loc[("I jobb 24 måneder etter tilgang", "Gammelt"), "value"] == 50
+    assert compared.loc[("I jobb 24 måneder etter tilgang", "Nytt"), "suppressed"]
+    assert compared.loc[("I jobb ved tilgang", "Nytt"), "published"] == 16
+    assert compared.loc[("I jobb ved tilgang, bred definisjon", "Gammelt"), "kind"] == "just_over"
+
+
+def test_tabell_4_1_is_the_job_share_at_12_months_of_entrants_2013_to_2017():
+    rng = np.random.default_rng(11)
+    frame = builders.random_frame(rng, 3000)
+    frame["job_12"] = pd.array(rng.random(len(frame)) < 0.3, dtype="boolean")
+    frame.loc[frame.index[:200], "job_12"] = pd.NA  # not observed: left out
+    table = tables.tabell_4_1(frame).set_index(["row", "column", "unit"])
+    year = frame["entry_month"].str.slice(0, 4).astype(int)
+    sample = frame[(year <= 2017) & frame["job_12"].notna()]
+    for code, column in (("gammelt", "Gammelt"), ("nytt", "Nytt")):
+        group = sample[sample["programme"] == code]
+        assert table.loc[("N", column, "count"), "value"] == len(group)
+        assert table.loc[("Alle", column, "percent"), "value"] == pytest.approx(
+            100 * group["job_12"].astype(float).mean())
+        women = group[group["female"]]
+        assert table.loc[("Kvinner", column, "percent"), "value"] == pytest.approx(
+            100 * women["job_12"].astype(float).mean())
+        aap_other = group[group["aap_diagnosis"].isin(["annen", "ukjent"])]
+        assert table.loc[("AAP og andre diagnoser", column, "percent"), "value"] == \
+            pytest.approx(100 * aap_other["job_12"].astype(float).mean())
+    published = pd.read_csv(PUBLISHED_DIR / "tabell_4_1.csv")
+    ours = tables.tabell_4_1(frame)
+    assert set(zip(ours["section"].fillna(""), ours["row"], ours["column"])) == set(
+        zip(published["section"].fillna(""), published["row"], published["column"]))
+
+
+def test_tabell_4_1_hides_groups_with_few_persons_in_or_out_of_a_job():
+    rng = np.random.default_rng(12)
+    frame = builders.random_frame(rng, 400)
+    frame["entry_month"] = "2014-03"
+    frame["job_12"] = pd.array(np.zeros(len(frame), bool), dtype="boolean")
+    women_new = (frame["programme"] == "nytt") & frame["female"]
+    frame.loc[frame.index[women_new][:2], "job_12"] = True  # 2 women in a job: hidden
+    table = tables.tabell_4_1(frame).set_index(["row", "column"])
+    assert table.loc[("Kvinner", "Nytt"), "hidden"]
+    assert not table.loc[("Menn", "Nytt"), "hidden"]  # 0 in a job of many: shown
+
+
+def test_significant_digits_remove_the_last_bits_only():
+    values = np.array([0.003782708400801535, 0.0037827084008015847, -1234.5678901234, 0.0,
+                       np.nan])
+    rounded = tables.significant(values)
+    assert rounded[0] == rounded[1] == 0.003782708401
+    assert rounded[2] == -1234.56789
+    assert rounded[3] == 0 and np.isnan(rounded[4])
