@@ -32,10 +32,17 @@ COMPARED_COLUMNS = ["table", "section", "row", "column", "term", "value", "stars
                     "ci_high_wild", "suppressed", "published", "published_stars",
                     "published_flag"]
 WILD_ROW = "p-verdi, wild cluster bootstrap"
+WIDE_TABLE_COLUMNS = 2  # more model columns than this: the standard errors only in the data
 CLUSTERED_ROW = "p-verdi, klyngekorrigert"
-STANDARD_ERROR_NOTE = ("Klyngekorrigerte standardfeil (fylke) i parentes. *** p < 0,01, "
+STANDARD_ERROR_NOTE = ("Klyngekorrigerte standardfeil (fylke) i parentes. p-verdiene under "
+                       "tiltaksraden: klyngekorrigert t-test og wild cluster bootstrap. *** p < 0,01, "
                        "** p < 0,05, * p < 0,10 (t-fordeling med G − 1 frihetsgrader, G = antall "
                        "fylker).")
+
+WIDE_TABLE_NOTE = ("Standardfeilene (klyngekorrigert på fylke) står i tabellen som data. "
+                   "p-verdiene under tiltaksraden: klyngekorrigert t-test og wild cluster "
+                   "bootstrap. *** p < 0,01, ** p < 0,05, * p < 0,10 (t-fordeling med G − 1 "
+                   "frihetsgrader, G = antall fylker).")
 
 
 # --- formatting ------------------------------------------------------------------------------
@@ -123,12 +130,12 @@ def regression_data(compared: pd.DataFrame, name: str) -> pd.DataFrame:
     return data
 
 
-def _ours_cell(r) -> str:
+def _ours_cell(r, with_error: bool = True) -> str:
     if r.suppressed:
         return HIDDEN_MARK
     if r.unit == "coefficient" and np.isfinite(r.value):
         text = format_coefficient(r.value) + r.stars
-        if np.isfinite(r.std_error):
+        if with_error and np.isfinite(r.std_error):
             text += f" ({format_coefficient(r.std_error)})"
         return text
     return _format_model_row(r.row, r.value, r.unit, r.flag)
@@ -152,18 +159,22 @@ def regression_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
     from great_tables import GT
 
     columns = list(dict.fromkeys(compared["column"]))
+    # Standard errors beside the coefficient when there is room; the wide tables
+    # (Vedleggstabell 2) show stars only, as published, and keep the errors in their data.
+    inline = len(columns) <= WIDE_TABLE_COLUMNS
     lines: list[tuple[str, str, dict]] = []
+    blank = "\u2003"  # a label that shows nothing; made unique with zero-width spaces
     for (section, row), group in compared.groupby(["section", "row"], sort=False):
         cells = {c: ("", "") for c in columns}
         for r in group.itertuples():
-            cells[r.column] = (_ours_cell(r), _published_cell(r))
+            cells[r.column] = (_ours_cell(r, inline), _published_cell(r))
         lines.append((section, row, cells))
         if group["p_value_wild"].notna().any():
             for label, field in ((CLUSTERED_ROW, "p_value"), (WILD_ROW, "p_value_wild")):
                 p_cells = {c: ("", "") for c in columns}
                 for r in group.itertuples():
                     p_cells[r.column] = (format_p_value(getattr(r, field)), "")
-                lines.append((section, f"{row}: {label}", p_cells))
+                lines.append((section, f"{blank}{label}" + "\u200b" * len(lines), p_cells))
     flat = pd.DataFrame({"section": [s for s, _, _ in lines], "row": [r for _, r, _ in lines]})
     for i, c in enumerate(columns):
         flat[f"c{i}__ours"] = [cells[c][0] for _, _, cells in lines]
@@ -177,7 +188,8 @@ def regression_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
     gt = gt.cols_label(**{f"c{i}__ours": ours_label for i in range(len(columns))},
                        **{f"c{i}__pub": "Publisert" for i in range(len(columns))})
     gt = gt.cols_align(align="right", columns=[c for c in flat.columns if "__" in c])
-    gt = gt.tab_source_note(source).tab_source_note(STANDARD_ERROR_NOTE)
+    gt = gt.tab_source_note(source).tab_source_note(
+        STANDARD_ERROR_NOTE if inline else WIDE_TABLE_NOTE)
     if compared["suppressed"].any():
         gt = gt.tab_source_note(HIDDEN_NOTE)
     for note in notes or []:

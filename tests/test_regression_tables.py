@@ -148,3 +148,14 @@ def test_vedlegg_3_data_carries_the_printed_reference_row(frame):
     data = rt.regression_data(compared, "vedlegg_3")
     ref = data[data["flag"] == "Ref."]
     assert ref["row"].tolist() == ["AAP/diagnose (ref: Ikke AAP)"] and ref["value"].isna().all()
+
+
+def test_a_wide_table_shows_stars_only_and_keeps_its_standard_errors_in_the_data(frame):
+    shown = rt.show_regression(models.vedlegg_2(frame), None, "tbl-v2", "V2", "Kilde", False)
+    html = shown.gt._repr_html_()
+    alle = models.vedlegg_2(frame).coefficients.set_index(["column", "term"]).loc[("Alle", "age")]
+    assert rt.format_coefficient(alle["estimate"]) + alle["stars"] in html
+    assert f"({rt.format_coefficient(alle['std_error'])})" not in html
+    assert "står i tabellen som data" in html and "Beregnet" in html
+    data = shown.data.set_index(["column", "row"])
+    assert data.loc[("Alle", "Alder"), "std_error"] == pytest.approx(alle["std_error"])

@@ -14,6 +14,8 @@ In HTML output the filter does nothing: the styled GT HTML is kept as is.
 ]]
 
 local stringify = pandoc.utils.stringify
+local WIDE_COLUMNS = 8     -- from this many columns on, fixed widths (see below)
+local LABEL_SHARE = 0.24   -- the row labels' share of a wide table's width
 
 local function has_class(el, name)
   return el.attr and el.attr.classes:includes(name)
@@ -90,6 +92,17 @@ local function convert_table(tbl)
     end
   end
   ::aligned::
+
+  -- Wide tables (eight or more columns, e.g. a regression table with four models): the
+  -- row labels get a fixed share of the width, the other columns share the rest, so the
+  -- labels do not wrap a word per line.
+  local ncol = #tbl.colspecs
+  if ncol >= WIDE_COLUMNS then
+    local rest = (1 - LABEL_SHARE) / (ncol - 1)
+    for i = 1, ncol do
+      tbl.colspecs[i] = { tbl.colspecs[i][1], i == 1 and LABEL_SHARE or rest }
+    end
+  end
 
   -- Caption: "Title – subtitle"; a caption already present in the HTML wins.
   if #tbl.caption.long == 0 and title and #title > 0 then
