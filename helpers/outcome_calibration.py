@@ -6,13 +6,17 @@ The generator draws P(in a job 12 months after entry) as a linear function of te
 with county and outcome-month fixed effects) is linear in it: with the terms measured on the
 frame, E[coefficients] = (X'X)⁻¹X'Z·θ, where X is the estimation design with its fixed
 effects as dummies, Z the terms and θ the parameters. Tabell 4.1's cells are means of the
-same probabilities over groups, Z̄_g·θ. One calibration step solves the weighted least
-squares problem for the change in θ that moves the estimated coefficients to Tabell 4.2's
-(tolerance 0.01), the outcome mean to its 0.2237 (0.005) and Tabell 4.1's cells, old vs new,
-to theirs (1.5 pp), with a small ridge so that terms the targets do not pin down stay near
-their start; `helpers.calibration.calibrate` repeats it on freshly generated extracts until
-the targets are met, which also absorbs what the linear map leaves out (probabilities kept
-inside their bounds, other programmes in the outcome month, register quirks).
+same probabilities over groups, Z̄_g·θ. Persons whose probability the generator holds at a
+bound do not respond to a small change of θ, so their rows of Z are left out
+(`responding_terms`); without that the map over-predicts what a step does. One calibration
+step solves the weighted least squares problem for the change in θ that moves the estimated
+coefficients to Tabell 4.2's (tolerance 0.01), the outcome mean to its 0.2237 (0.005) and
+Tabell 4.1's cells, old vs new, to theirs (1.5 pp), with a small ridge so that terms the
+targets do not pin down stay near their start; targets the solution leaves farther off than
+GOAL of their tolerance weigh more in a re-solve, so the step aims at every target inside its
+tolerance rather than at the least squares of all of them. `helpers.calibration.calibrate`
+repeats it on freshly generated extracts until the targets are met, which also absorbs what
+the linear map leaves out (other programmes in the outcome month, register quirks).
 
 - `outcome_targets()`: every target (id, description, source, target, tolerance).
 - `outcome_values(frame)`: our value of every target, computed as the book computes it.
@@ -31,6 +35,7 @@ from helpers.synth.employment import (
     A_MELDING_MONTH,
     AGE_BAND_TERMS,
     INTERACTED,
+    P12_BOUNDS,
     REFERENCE_UNEMPLOYMENT,
     TERMS,
     TREND_YEAR,
@@ -41,6 +46,9 @@ MEAN_TOLERANCE = 0.005         # Tabell 4.2, Gjennomsnitt
 CELL_TOLERANCE = 1.5           # Tabell 4.1, percentage points
 COEFFICIENT_WEIGHT = 2.0       # Tabell 4.2's targets against Tabell 4.1's in the fit
 RIDGE = 0.05                   # weight of a change of 0.01 x the term's spread, per term
+GOAL = 0.8                     # the fit aims at every target within this share of its tolerance
+MAX_WEIGHT = 10.0              # the most a target left off weighs (x its tolerance's weight)
+REWEIGHT_ROUNDS = 40
 STEP_CAP = 0.15                # largest change of a term's contribution (x its spread) per step
 # Left as set in the parameter file: the calendar terms (absorbed by the outcome-month fixed
 # effects, so Tabell 4.2 cannot pin them), the provider types (set to Tabell 4.4's
@@ -137,14 +145,31 @@ class _Linear:
     spread: np.ndarray
 
 
-def _model_part(frame: pd.DataFrame) -> _Linear:
+def responding_terms(frame: pd.DataFrame, params: dict | None = None) -> np.ndarray:
+    """frame_terms' PARAMETERS columns as a matrix, with the rows of persons whose
+    probability the generator holds at a bound (helpers.synth.employment.P12_BOUNDS, under
+    `params`) set to zero: a small change of a parameter does not move their probability, so
+    the linear map leaves them out. Without `params`, every row responds."""
+    terms = frame_terms(frame)
+    Z = terms[_parameter_columns()].to_numpy(float)
+    if params is not None:
+        utfall = params["utfall"]
+        theta = np.array([float(utfall[section].get(term, 0.0)) for section, term in PARAMETERS])
+        fixed = [t for t in TERMS if t in NOT_FITTED]
+        linear = Z @ theta + terms[fixed].to_numpy(float) @ np.array(
+            [float(utfall["lpm"].get(t, 0.0)) for t in fixed])
+        Z = Z * ((linear > P12_BOUNDS[0]) & (linear < P12_BOUNDS[1]))[:, None]
+    return Z
+
+
+def _model_part(frame: pd.DataFrame, params: dict | None = None) -> _Linear:
     """Tabell 4.2's coefficients, mean and N, and their derivatives. Raises ValueError
     (helpers.models) when the frame cannot carry the model."""
     design = models._design(frame, 12, "all")
     terms = design.terms
     X = models._dummy_matrix(design, terms)
     y = design.data["y"].to_numpy(float)
-    Z = frame_terms(frame.iloc[design.positions])[_parameter_columns()].to_numpy(float)
+    Z = responding_terms(frame.iloc[design.positions], params)
     solution, *_ = np.linalg.lstsq(X, np.column_stack([y, Z]), rcond=None)
     values, jacobian = {}, {}
     for i, term in enumerate(terms):
@@ -154,18 +179,18 @@ def _model_part(frame: pd.DataFrame) -> _Linear:
     values["t42_n"], jacobian["t42_n"] = float(len(y)), np.zeros(Z.shape[1])
     # the constant's "spread": that of a dummy at one half, so moving the level costs about
     # what moving a dummy does
-    spread = Z.std(axis=0)
+    spread = responding_terms(frame.iloc[design.positions]).std(axis=0)
     spread[spread == 0] = 0.5
     return _Linear(values, jacobian, spread)
 
 
-def _cell_part(frame: pd.DataFrame, derivatives: bool = True) -> _Linear:
+def _cell_part(frame: pd.DataFrame, derivatives: bool = True,
+               params: dict | None = None) -> _Linear:
     """Tabell 4.1's cells (percent in a job at 12 months by group, old vs new) and, with
     `derivatives`, their derivatives (which need the model's columns)."""
     sample = models.table_4_1_sample(frame)
-    columns = _parameter_columns()
-    Zc = (frame_terms(sample)[columns].to_numpy(float) if derivatives
-          else np.zeros((len(sample), len(columns))))
+    Zc = (responding_terms(sample, params) if derivatives
+          else np.zeros((len(sample), len(PARAMETERS))))
     yc = sample["job_12"].astype(float).to_numpy()
     programme = sample["programme"].astype(object).to_numpy()
     values, jacobian = {}, {}
@@ -181,8 +206,8 @@ def _cell_part(frame: pd.DataFrame, derivatives: bool = True) -> _Linear:
     return _Linear(values, jacobian, np.ones(Zc.shape[1]))
 
 
-def _linear(frame: pd.DataFrame) -> _Linear:
-    model, cells = _model_part(frame), _cell_part(frame)
+def _linear(frame: pd.DataFrame, params: dict | None = None) -> _Linear:
+    model, cells = _model_part(frame, params), _cell_part(frame, params=params)
     return _Linear({**model.values, **cells.values}, {**model.jacobian, **cells.jacobian},
                    model.spread)
 
@@ -208,9 +233,9 @@ def outcome_step(params: dict, frame: pd.DataFrame, damp: float = 0.8, ridge: fl
     units of its tolerance, a ridge on each change in units of its term's spread), damped by
     `damp` and scaled so no term's contribution moves more than `cap`. Returns
     {('utfall', 'lpm'): {...}, ('utfall', 'lpm_nytt'): {...}}."""
-    linear = _linear(frame)
+    linear = _linear(frame, params)
     table = outcome_targets()
-    rows, residuals = [], []
+    rows, residuals, in_tolerance = [], [], []
     for t in table.itertuples():
         value = linear.values.get(t.id, np.nan)
         if not np.isfinite(value) or t.tolerance <= 0:
@@ -219,15 +244,22 @@ def outcome_step(params: dict, frame: pd.DataFrame, damp: float = 0.8, ridge: fl
         scale = t.tolerance / (COEFFICIENT_WEIGHT if t.id.startswith("t42_") else 1.0)
         rows.append(linear.jacobian[t.id] / scale)
         residuals.append((t.target - value) / scale)
-    A, r = np.array(rows), np.array(residuals)
-    # targets outside their tolerance weigh more, so the fit aims at every target within
-    # it rather than at the least squares of all of them
-    # (at most 4 times, so the ridge still holds the terms the targets do not pin down)
-    weight = np.clip(np.abs(r), 1.0, 2.0) ** 2
-    A, r = A * weight[:, None], r * weight
+        in_tolerance.append(scale / t.tolerance)
+    A, r, in_tolerance = np.array(rows), np.array(residuals), np.array(in_tolerance)
     penalty = np.sqrt(ridge) * np.diag(linear.spread / 0.01)
-    delta, *_ = np.linalg.lstsq(np.vstack([A, penalty]),
-                                np.concatenate([r, np.zeros(len(linear.spread))]), rcond=None)
+    zeros = np.zeros(len(linear.spread))
+    # The fit aims at every target within GOAL of its tolerance rather than at the least
+    # squares of all of them: a target the solution leaves farther off weighs more in the
+    # next solve, up to MAX_WEIGHT (so the ridge still holds the terms the targets do not
+    # pin down).
+    weight = np.ones(len(r))
+    for _ in range(REWEIGHT_ROUNDS):
+        delta, *_ = np.linalg.lstsq(np.vstack([A * weight[:, None], penalty]),
+                                    np.concatenate([r * weight, zeros]), rcond=None)
+        left = np.abs(r - A @ delta) * in_tolerance
+        if left.max() <= GOAL:
+            break
+        weight = np.minimum(weight * np.clip(left / GOAL, 1.0, 1.5), MAX_WEIGHT)
     delta *= damp
     # no term's contribution moves more than `cap` (in units of its spread) in one step; the
     # whole step is scaled, keeping its direction (the terms move together, some nearly

@@ -53,6 +53,29 @@ def test_frame_terms_match_the_generator_where_both_see_them(frame_and_params):
     assert np.array_equal(terms["alder_50_pluss"], (age >= 50).astype(float))
 
 
+def test_responding_terms_leave_out_persons_held_at_a_bound(frame_and_params):
+    """With every outcome parameter zero but a constant of 0.5 and +0.6 for women, women's
+    linear probability (1.1) is above the generator's upper bound: their rows are zero, men's
+    rows (0.5, inside the bounds) are the unmasked terms. Without parameters nothing is
+    masked."""
+    import copy
+
+    frame, parameters = frame_and_params
+    frame = frame.head(400)
+    params = copy.deepcopy(parameters)
+    for section in ("lpm", "lpm_nytt"):
+        params["utfall"][section] = {term: 0.0 for term in params["utfall"][section]}
+    params["utfall"]["lpm"].update(konstant=0.5, kvinne=0.6)
+    unmasked = outcome_calibration.responding_terms(frame)
+    masked = outcome_calibration.responding_terms(frame, params)
+    women = outcome_calibration.frame_terms(frame)["kvinne"].to_numpy() == 1
+    assert 0 < women.sum() < len(frame)
+    assert np.array_equal(unmasked, outcome_calibration.frame_terms(frame)[
+        outcome_calibration._parameter_columns()].to_numpy(float))
+    assert (masked[women] == 0).all()
+    assert np.array_equal(masked[~women], unmasked[~women])
+
+
 @pytest.mark.slow
 def test_one_step_moves_a_pushed_off_programme_effect_back(frame_and_params):
     """With utfall.lpm.nytt pushed 0.1 too high, the estimated programme coefficient is far
@@ -73,7 +96,7 @@ def test_one_step_moves_a_pushed_off_programme_effect_back(frame_and_params):
         return build_frame(synth.extract_in_memory(data, meta))
 
     frame = generated(pushed)
-    linear = outcome_calibration._linear(frame)
+    linear = outcome_calibration._linear(frame, pushed)
     before = linear.values["t42_programme_new"]
     step = outcome_calibration.outcome_step(pushed, frame, damp=1.0)
     change = np.array([step[("utfall", section)][term] - pushed["utfall"][section].get(term, 0.0)
