@@ -27,10 +27,11 @@ lint: $(INSTALLED)
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest tests -q
 
-# Execute the chapters on the synthetic extract, then let nbval re-run them and compare.
+# Execute the chapters on the synthetic extract, then let nbval re-run them and compare,
+# with the kernels' hash seed the build uses (helpers.build.KERNEL_HASH_SEED).
 notebooks: $(INSTALLED) synthetic
 	$(BIN)/python -m helpers book --extract "$(SYNTHETIC)" --build "$(BUILD)" --execute-only
-	$(BIN)/python -m pytest --nbval -q -p no:cacheprovider \
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest --nbval -q -p no:cacheprovider \
 	  --nbval-sanitize-with report/nbval_sanitize.cfg \
 	  $$(find "$(BUILD)/book/report" -name '*.ipynb' | sort)
 

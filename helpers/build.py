@@ -57,18 +57,29 @@ _OWN_WARNING = re.compile(r"(/helpers/[^\s:]*\.py|ipykernel_\d+/\d+\.py|<ipython
                           r":\d+: \w*Warning")
 
 
+# The hash seed of the kernels that execute the chapters. pyfixest orders a model's columns
+# through sets of names, so with a random seed per kernel the estimates differ in their
+# tenth significant digit between runs (and nbval's re-run would not match the build's).
+# The Makefile's nbval run uses the same seed.
+KERNEL_HASH_SEED = "0"
+
+
 @contextmanager
-def _pythonpath(path: Path):
-    """Let kernels started inside the block import `helpers` from this repository."""
-    old = os.environ.get("PYTHONPATH")
+def _kernel_environment(path: Path):
+    """Let kernels started inside the block import `helpers` from this repository, with a
+    fixed hash seed (KERNEL_HASH_SEED)."""
+    saved = {name: os.environ.get(name) for name in ("PYTHONPATH", "PYTHONHASHSEED")}
+    old = saved["PYTHONPATH"]
     os.environ["PYTHONPATH"] = os.pathsep.join([str(path)] + ([old] if old else []))
+    os.environ["PYTHONHASHSEED"] = KERNEL_HASH_SEED
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _quarto_project_dir(chapters: list[Chapter]) -> Path:
@@ -210,7 +221,7 @@ def _execute_into(book_tmp: Path, extract_dir: Path, cache_dir: Path, failed_dir
     readers = [c for c in chapters if reads_table_data(source_root / c.path)]
     first = [c for c in chapters if c not in readers]
     # Chapters are independent: run `jobs` kernels at a time; the first failure stops the rest.
-    with _pythonpath(REPO_ROOT), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
+    with _kernel_environment(REPO_ROOT), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
             tqdm(total=len(chapters), desc="Kjører kapitler", unit="notatbok",
                  disable=not progress) as bar:
         for batch in (first, readers):

@@ -450,3 +450,20 @@ def test_tables_as_data_are_written_beside_the_book_and_linked(tmp_path):
         "demo,,a,x,1.25,,percent,,,,", "demo,,b,x,,,percent,skjult,,,"]
     assert (out / "tabeller" / "demo.csv").read_text() == written
     assert 'href="tabeller/demo.csv"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_kernels_get_the_repository_on_the_path_and_a_fixed_hash_seed(monkeypatch, tmp_path):
+    """Chapters execute with PYTHONHASHSEED fixed (pyfixest orders columns through sets, so a
+    random seed moves estimates in their tenth digit and nbval's re-run would differ), and
+    the environment is restored afterwards."""
+    import os
+
+    from helpers import build
+
+    monkeypatch.setenv("PYTHONHASHSEED", "random")
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    with build._kernel_environment(tmp_path):
+        assert os.environ["PYTHONHASHSEED"] == build.KERNEL_HASH_SEED
+        assert os.environ["PYTHONPATH"].split(os.pathsep)[0] == str(tmp_path)
+    assert os.environ["PYTHONHASHSEED"] == "random"
+    assert "PYTHONPATH" not in os.environ
