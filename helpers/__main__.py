@@ -11,6 +11,7 @@ import sys
 COMMANDS = {
     "synth": ("helpers.synth", "write a synthetic extract in the contract's shape"),
     "calibrate": ("helpers.calibration", "fit the synthetic generator's parameters to data/published"),
+    "calibrate-trials": ("helpers.trial_calibration", "fit the synthetic SE-KLAR trial to its Tabell 2"),
     "validate": ("helpers.contract", "check an extract against DATA_CONTRACT.md"),
     "frame": ("helpers.spells", "build the analysis frame (one row per entrant) from an extract"),
     "book": ("helpers.build", "execute the chapter notebooks and render the book"),

@@ -666,3 +666,73 @@ def job_after_entry_plot(series: pd.DataFrame) -> Figure:
         _legend(fig, None, PROGRAMME, where="upper")
         return _finish(fig)
 
+
+
+# --- The SE trials (SE-RCT chapter) ---------------------------------------------------------
+
+MONTHS_SINCE_START = "Måneder fra start i forsøket"
+ARM_COLOURS = {"SE (intervensjon)": BLUE, "Kontroll": VERMILLION}
+
+
+def _panel_grid(n_panels: int, ncols: int = 2) -> tuple[Figure, list[Axes]]:
+    nrows = int(np.ceil(n_panels / ncols))
+    fig = ReportFigure(figsize=(FIGSIZE[0], 2.1 * nrows + 0.8), dpi=DPI, layout="constrained")
+    axes = list(fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel())
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes[:n_panels]
+
+
+def _trial_axis(ax: Axes, months: Sequence[int]) -> None:
+    _month_axis(ax, months, step=12)
+    ax.axvline(0, color=GREY, linewidth=0.8, linestyle=":")
+
+
+def trial_effect_plot(effects: pd.DataFrame) -> Figure:
+    """Effects of SE month by month (helpers.trial_tables.monthly_effects): one panel per
+    outcome (`label`), the estimate (percentage points; hours per week for hours) with its
+    95 % band, months from start on the x axis."""
+    _require(effects, ["month", "label", "estimate", "ci_low", "ci_high"], "trial_effect_plot")
+    labels = list(dict.fromkeys(effects["label"]))
+    if not labels:
+        return nothing_to_show_figure()
+    with mpl.rc_context(report_rc()):
+        fig, axes = _panel_grid(len(labels))
+        months = sorted(int(m) for m in effects["month"].unique())
+        for ax, label in zip(axes, labels):
+            rows = effects[effects["label"] == label].sort_values("month")
+            ax.fill_between(rows["month"], rows["ci_low"], rows["ci_high"], color=BLUE, alpha=0.2,
+                            linewidth=0, label="95 % konfidensintervall")
+            ax.plot(rows["month"], rows["estimate"], color=BLUE, label="Effekt (SE − kontroll)")
+            ax.axhline(0, color=BLACK, linewidth=0.6)
+            ax.set_title(label, fontsize=9)
+            ax.yaxis.set_major_formatter(NumberFormatter())
+            _trial_axis(ax, months)
+        fig.supylabel("Prosentpoeng (timer i uka for arbeidstid)", fontsize=9)
+        fig.supxlabel(MONTHS_SINCE_START, fontsize=10)
+        _legend(fig, axes[0], "", where="upper")
+        return _finish(fig)
+
+
+def trial_shares_plot(effects: pd.DataFrame) -> Figure:
+    """Shares by arm month by month (helpers.trial_tables.monthly_effects, columns
+    mean_intervention and mean_control in percent): one panel per outcome (`label`)."""
+    _require(effects, ["month", "label", "mean_intervention", "mean_control"], "trial_shares_plot")
+    labels = list(dict.fromkeys(effects["label"]))
+    if not labels:
+        return nothing_to_show_figure()
+    with mpl.rc_context(report_rc()):
+        fig, axes = _panel_grid(len(labels))
+        months = sorted(int(m) for m in effects["month"].unique())
+        for ax, label in zip(axes, labels):
+            rows = effects[effects["label"] == label].sort_values("month")
+            for column, arm in (("mean_intervention", "SE (intervensjon)"), ("mean_control", "Kontroll")):
+                ax.plot(rows["month"], rows[column], color=ARM_COLOURS[arm], label=arm,
+                        linestyle="-" if arm == "Kontroll" else "--")
+            ax.set_title(label, fontsize=9)
+            _percent_axis(ax, "y", pd.concat([rows["mean_intervention"], rows["mean_control"]]))
+            _trial_axis(ax, months)
+        fig.supylabel(PERCENT, fontsize=9)
+        fig.supxlabel(MONTHS_SINCE_START, fontsize=10)
+        _legend(fig, axes[0], "Gruppe", where="upper")
+        return _finish(fig)

@@ -392,3 +392,147 @@ def inference_agreement(total: int, disagreements: list[tuple[str, float, float]
             f"metodene ulikt svar på om forskjellen er statistisk signifikant {at}: "
             f"{_join(listed)}. Med så få klynger er det bootstrap-verdien vi legger mest vekt på.")
 
+
+
+# --- The SE trials -------------------------------------------------------------------------
+
+def trial_overview(name: str, n_intervention: int, n_control: int, units: int, unit_word: str,
+                   first_start, last_start) -> str:
+    """Who took part in a trial: persons per arm, where the draw was made, when they started."""
+    total = n_intervention + n_control
+    if total == 0:
+        return f"Uttrekket har ingen deltakere i {name}."
+    return (f"I {name} er {count(total)} personer med: {count(n_intervention)} trukket til SE og "
+            f"{count(n_control)} til kontrollgruppen ({pct(100 * n_intervention / total)} til SE), "
+            f"fordelt på {count(units)} {unit_word}. De startet mellom "
+            f"{norwegian_date(first_start)} og {norwegian_date(last_start)}.")
+
+
+def balance_summary(balance: pd.DataFrame, level: float = SIGNIFICANCE) -> str:
+    """How the arms compare at start (a trial's Tabell 1): the variables that differ at
+    `level`, and the joint F-test."""
+    p = balance[(balance["column"] == "p-verdi") & (balance["row"] != "Samlet F-test")]
+    joint = balance.loc[balance["row"] == "Samlet F-test", "value"]
+    labels = [f"{s} {r}".strip().lower() for s, r in zip(p["section"].fillna(""), p["row"])]
+    different = [label for label, value in zip(labels, p["value"]) if value < level]
+    shown = p["value"].notna().sum()
+    if different:
+        text = (f"Av de {count(shown)} kjennetegnene skiller gruppene seg på "
+                f"{number(100 * level)}-prosentnivået bare i {_join([d.lower() for d in different])}.")
+    else:
+        text = (f"Ingen av de {count(shown)} kjennetegnene skiller gruppene seg på "
+                f"{number(100 * level)}-prosentnivået.")
+    if len(joint) and _finite(joint.iloc[0]):
+        pj = float(joint.iloc[0])
+        verdict = ("i tråd med en tilfeldig trekning" if pj >= level else
+                   "mer enn en tilfeldig trekning gir ofte, så effektene bør også leses justert "
+                   "for kjennetegnene")
+        text += f" Samlet F-test: {p_value(pj)}, {verdict}."
+    return text
+
+
+def trial_effect(effects: pd.DataFrame, row: str, what: str, unit: str = "måneder",
+                 stratum: str = "kontor") -> str:
+    """One row of a trial's Tabell 2 in words: months in the state by arm, the effect, its
+    model and randomisation-inference p-values."""
+    def cell(column):
+        hit = effects[(effects["row"] == row) & (effects["column"] == column)]
+        return float(hit["value"].iloc[0]) if len(hit) else float("nan")
+
+    se, control, effect = cell("Intervensjon"), cell("Kontroll"), cell("Effekt")
+    p_model, p_ri = effects.loc[(effects["row"] == row) & (effects["column"] == "Effekt"), "p_value"], \
+        cell("p-verdi (randomisering)")
+    p_model = float(p_model.iloc[0]) if len(p_model) else float("nan")
+    if not _finite(se, control, effect):
+        return ""
+    direction = "flere" if effect > 0 else "færre"
+    from helpers.trial_data import OUTCOME_MONTHS
+
+    return (f"SE-gruppen var {what} i {number(se, 1)} av de {number(OUTCOME_MONTHS)} månedene etter start, "
+            "kontrollgruppen i "
+            f"{number(control, 1)}. Justert for {stratum} er det {number(abs(effect), 1)} {direction} {unit} "
+            f"med SE, {significance(p_model)} ({p_value(p_model)}; randomiseringsinferens: {p_value(p_ri)}).")
+
+
+def monthly_peak(monthly: pd.DataFrame, outcome: str, what: str, first: int = 1) -> str:
+    """Where the month-by-month effect on `outcome` is largest, and from which month on its
+    95 % interval covers zero for good."""
+    rows = monthly[(monthly["outcome"] == outcome) & (monthly["month"] >= first)].sort_values("month")
+    if rows.empty:
+        return ""
+    top = rows.loc[rows["estimate"].idxmax()]
+    text = (f"Forskjellen i andelen {what} er størst {number(int(top['month']))} måneder etter start: "
+            f"{pp(top['estimate'], 1)} ({number(top['ci_low'], 1)} til {number(top['ci_high'], 1)}, "
+            "95 % konfidensintervall).")
+    significant = rows[(rows["ci_low"] > 0) | (rows["ci_high"] < 0)]
+    if significant.empty:
+        text += " Intervallet dekker null i hver måned."
+    elif significant["month"].max() < rows["month"].max():
+        text += (f" Fra og med måned {number(int(significant['month'].max()) + 1)} dekker intervallet "
+                 "null, og forskjellen er ikke lenger signifikant.")
+    else:
+        text += " Forskjellen er fortsatt signifikant i siste måned som vises."
+    return text
+
+
+def detectable(mde_row) -> str:
+    """What a trial could have detected three years on (helpers.trial_tables.beyond's mde)."""
+    mde, peak, now = mde_row["mde_share_36"], mde_row["peak_12_24"], mde_row["effect_36"]
+    if not _finite(mde, peak):
+        return ""
+    months, lo, hi = int(mde_row["months"]), int(mde_row["window_from"]), int(mde_row["window_to"])
+    text = (f"Med {count(mde_row['n'])} deltakere kunne {mde_row['trial']} med "
+            f"{number(100 * mde_row['power'])} prosent styrke oppdage en forskjell på {pp(mde, 1)} i andelen "
+            f"i arbeid {number(months)} måneder etter start ({number(100 * mde_row['alpha'])} prosents nivå). "
+            f"Den største forskjellen i arbeid eller utdanning {number(lo)}–{number(hi)} måneder etter start "
+            f"var {pp(peak, 1)}. ")
+    if peak >= mde:
+        text += ("En like stor forskjell senere ville forsøket altså med stor sannsynlighet ha "
+                 "sett, så «ingen varig effekt» betyr at en effekt av den størrelsen ikke varte.")
+    else:
+        text += ("Forsøket er for lite til å skille en like stor forskjell senere fra tilfeldig "
+                 "variasjon, så «ingen varig effekt» utelukker ikke en varig effekt av den størrelsen.")
+    if _finite(now):
+        text += f" Etter {number(months)} måneder er forskjellen {number(now, 1)} prosentpoeng."
+    return text
+
+
+def adjusted_gain(adjusted: pd.DataFrame, months_before: int) -> str:
+    """How much the covariate-adjusted (Lin) estimates gain in precision, per trial."""
+    lin = adjusted[adjusted["spesifikasjon"] != "uten kovariater"]
+    if lin.empty:
+        return ""
+    parts = []
+    for trial, rows in lin.groupby("trial", sort=False):
+        change = 100 * (1 - rows["se_ratio"].mean())
+        if abs(change) < 0.5:
+            parts.append(f"i {trial} blir standardfeilene om lag like store")
+        else:
+            word = "mindre" if change >= 0 else "større"
+            parts.append(f"i {trial} blir standardfeilene i snitt {pct(abs(change))} {word}")
+    plain = adjusted[adjusted["spesifikasjon"] == "uten kovariater"].set_index(["trial", "row"])
+    moved = (lin.set_index(["trial", "row"])["estimate"] - plain["estimate"]).abs() / plain["std_error"]
+    change = "endrer effektene lite" if moved.max() < 0.5 else (
+        "flytter noen av effektene med mer enn en halv standardfeil")
+    return (f"Justering for arbeidserfaring de {number(months_before)} månedene før start, AAP ved start, "
+            f"alder og kjønn (Lins estimator) {change}; {_join(parts)}.")
+
+
+def pooled_effect(pooled: pd.DataFrame, row: str = "I arbeid") -> str:
+    """The pooled effect over the trials for one Tabell 2 row (fixed and random effects)."""
+    rows = pooled[pooled["row"] == row].set_index("method")
+    if rows.empty:
+        return ""
+    fixed = rows.loc["fast"]
+    text = (f"Slått sammen med inverse varianser er effekten på måneder {row.lower()} de første 36 "
+            f"månedene {number(fixed['estimate'], 1)} ({number(fixed['ci_low'], 1)} til "
+            f"{number(fixed['ci_high'], 1)}, {p_value(fixed['p_value'])}).")
+    if fixed["tau2"] > 0:
+        random = rows.loc["tilfeldig"]
+        text += (f" Forsøkene spriker (I² = {pct(100 * fixed['i2'])}); med tilfeldige effekter blir "
+                 f"estimatet {number(random['estimate'], 1)} ({number(random['ci_low'], 1)} til "
+                 f"{number(random['ci_high'], 1)}).")
+    else:
+        text += (" Forsøkene spriker ikke mer enn tilfeldig variasjon tilsier, så faste og tilfeldige "
+                 "effekter gir samme svar.")
+    return text

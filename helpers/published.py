@@ -14,6 +14,11 @@ import pandas as pd
 PUBLISHED_DIR = Path(__file__).resolve().parent.parent / "data" / "published"
 
 SOURCE = "Proba-rapport 2019-8, Resultater av oppfølgingstiltak – Delrapport 1"
+# The trial sources (../shared/seeds/003_, 004_), as the book cites them.
+SOURCES = {
+    "003": "Dahl og Lima, «Supported employment ga flere i arbeid raskt, men etter tre år er forskjellen borte»",
+    "004": "Berg, Hauge, Markussen og Zhang (2021), Frisch-rapport 2/2021",
+}
 
 # (table, row as printed, column, value compared with, reason). Rows as printed in the CSVs.
 CORRECTIONS = pd.DataFrame(
@@ -33,6 +38,15 @@ CORRECTIONS = pd.DataFrame(
         ("vedlegg_1", "50 eller eldre", "Kommersielle", 25.6,
          "Aldersfordelingen summerer til 105,6 med trykt 31,2 (NOTES.md punkt 3); 25,6 er det "
          "som får den til å summere til 100."),
+        ("se_klar_tabell_2", "Total arbeidstid (timer)", "Intervensjon", 1310.4,
+         "Totalene er om lag fem ganger for store (NOTES.md punkt 15): 6 514 timer over 36 "
+         "måneder er over 40 timer i uka, mens samme tabell gir 8,4 timer i uka i snitt. "
+         "Vi sammenligner med gjennomsnittet i uka ganger 156 uker (8,4 × 156)."),
+        ("se_klar_tabell_2", "Total arbeidstid (timer)", "Kontroll", 1092.0, "Som over (7,0 × 156)."),
+        ("se_klar_tabell_2", "Total arbeidstid (timer)", "Effekt", 218.4, "Som over (1,4 × 156)."),
+        ("se_klar_tabell_1", "Gift", "Intervensjon", 20.4,
+         "20,3 prosent kan ikke oppnås med 167 personer (NOTES.md punkt 20): 34 av 167 er "
+         "20,36 prosent, og den trykte forskjellen −3,5 passer med 20,4."),
     ],
     columns=["table", "row", "column", "value", "reason"],
 )

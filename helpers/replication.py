@@ -22,7 +22,7 @@ from helpers.tables import FIGUR_2_9_FACTS, FIGUR_4_1_FACTS, HIDDEN_FLAG, HIDDEN
 # tabeller/<name>.csv with the published labels fills it in.
 TABLES: list[str] = [
     "tabell_2_1", "tabell_3_1", "tabell_4_1", "tabell_4_2", "tabell_4_3", "tabell_4_4",
-    "tabell_4_5", "vedlegg_1", "vedlegg_2", "vedlegg_3",
+    "tabell_4_5", "vedlegg_1", "vedlegg_2", "vedlegg_3", "se_klar_tabell_1", "se_klar_tabell_2",
 ]
 
 TITLES: dict[str, str] = {
@@ -69,6 +69,21 @@ TOLERANCES: dict[str, Tolerance] = {
     "months": Tolerance(0.5, False, "0,5 måned"),
     "r2": Tolerance(0.02, False, "0,02"),
     "other": Tolerance(0.005, False, "0,005"),
+    # the trial tables (SE-KLAR): hours a week 0,5; income 5 %; p- and t-values are
+    # shown beside the published ones with a wide band, since they move with the sample
+    "hours": Tolerance(0.5, False, "0,5 timer"),
+    "nok": Tolerance(0.05, True, "5 % av publisert"),
+    "pvalue": Tolerance(0.25, False, "0,25"),
+    "tvalue": Tolerance(1.0, False, "1,0"),
+}
+# Where a table's tolerance differs from its unit's (the trial issue's bars), by (table,
+# unit) or, first, (table, row): SE-KLAR Tabell 1's shares within 3 percentage points,
+# Tabell 2's months within 1 month, and its total hours within 0,5 hours a week over the
+# 156 weeks.
+TABLE_TOLERANCES: dict[tuple[str, str], Tolerance] = {
+    ("se_klar_tabell_1", "percent"): Tolerance(3.0, False, "3 prosentpoeng"),
+    ("se_klar_tabell_2", "months"): Tolerance(1.0, False, "1 måned"),
+    ("se_klar_tabell_2", "Total arbeidstid (timer)"): Tolerance(78.0, False, "78 timer (0,5 timer i uka i 156 uker)"),
 }
 
 KEY = ["table", "section", "row", "column", "unit"]
@@ -76,9 +91,12 @@ COMPARED_COLUMNS = KEY + ["published", "printed", "corrected", "ours", "differen
                           "allowed", "tolerance", "status", "published_flag", "our_flag"]
 
 
-def tolerance(unit: str) -> Tolerance:
+def tolerance(unit: str, table: str | None = None, row: str | None = None) -> Tolerance:
     """The tolerance of a cell in `unit` (TOLERANCES); an unknown unit is an error, so a new
     published unit needs a documented rule before it is compared."""
+    for key in ((table, row), (table, unit)):
+        if key in TABLE_TOLERANCES:
+            return TABLE_TOLERANCES[key]
     if unit not in TOLERANCES:
         raise KeyError(f"Ingen toleranse for enheten '{unit}' (helpers.replication.TOLERANCES)")
     return TOLERANCES[unit]
@@ -145,9 +163,9 @@ def compare(ours: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
     out["ours"] = out["ours"].astype(float)
     out["our_flag"] = _text(out["our_flag"])
     out["difference"] = out["ours"] - out["published"]
-    out["allowed"] = [tolerance(u).allowed(p) if pd.notna(p) else np.nan
-                      for u, p in zip(out["unit"], out["published"])]
-    out["tolerance"] = [tolerance(u).text for u in out["unit"]]
+    out["allowed"] = [tolerance(u, t, r).allowed(p) if pd.notna(p) else np.nan
+                      for u, p, t, r in zip(out["unit"], out["published"], out["table"], out["row"])]
+    out["tolerance"] = [tolerance(u, t, r).text for u, t, r in zip(out["unit"], out["table"], out["row"])]
     numeric = out["published"].notna().to_numpy()
     # A small slack for floating point, so a difference of exactly the tolerance is within.
     within_number = (out["difference"].abs() <= out["allowed"] + 1e-9).to_numpy()
@@ -265,10 +283,36 @@ def overall_sentence(compared: pd.DataFrame, synthetic: bool) -> str:
             f"toleransen og {len(done) - within} utenfor.")
 
 
+# How the appendix names each unit's cells (for `tolerance_sentence`).
+UNIT_WORDS = {
+    "percent": "andeler", "coefficient": "regresjonskoeffisienter",
+    "count": "antall personer", "unit": "antall observasjoner", "years": "gjennomsnitt i år",
+    "months": "gjennomsnitt i måneder", "r2": "R²",
+    "other": "gjennomsnittet av utfallet i regresjonstabellene (en andel mellom 0 og 1)",
+    "hours": "timer i uka", "nok": "inntekt i kroner", "pvalue": "p-verdier", "tvalue": "t-verdier",
+}
+
+
+def tolerance_sentence() -> str:
+    """The tolerances in words, from TOLERANCES and TABLE_TOLERANCES (so the appendix states
+    the rules the comparison uses)."""
+    parts = [f"{UNIT_WORDS.get(unit, unit)} {t.text}" for unit, t in TOLERANCES.items()]
+    special = [f"{TITLES.get(table, table)}: {UNIT_WORDS.get(key, key.lower())} {t.text}"
+               for (table, key), t in TABLE_TOLERANCES.items()]
+    text = ("En celle regnes som gjenskapt når differansen ikke er større enn toleransen for "
+            "enheten: " + ", ".join(parts[:-1]) + " og " + parts[-1] + ".")
+    if special:
+        text += " Egne toleranser gjelder for " + "; ".join(special) + "."
+    return (text + " Celler uten tall (Ja/Nei for faste effekter, Ref.) må være like. Reglene står "
+            "på ett sted, `helpers.replication.TOLERANCES`.")
+
+
 def tolerance_table() -> pd.DataFrame:
     """The tolerances as the appendix lists them: unit and allowed difference."""
-    return pd.DataFrame({"unit": list(TOLERANCES),
-                         "tolerance": [t.text for t in TOLERANCES.values()]})
+    rows = [{"unit": unit, "tolerance": t.text} for unit, t in TOLERANCES.items()]
+    rows += [{"unit": f"{TITLES.get(table, table)}: {key}", "tolerance": t.text}
+             for (table, key), t in TABLE_TOLERANCES.items()]
+    return pd.DataFrame(rows)
 
 
 def _label(row) -> str:

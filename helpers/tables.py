@@ -242,7 +242,7 @@ def format_value(value: float, unit: str, suppressed: bool = False) -> str:
         return "–"
     if np.isinf(value):  # a median duration not reached while anyone is observed
         return "ikke nådd"
-    return number(value, 0 if unit == "count" else 1)
+    return number(value, 0 if unit in ("count", "nok") else 2 if unit in ("pvalue", "tvalue") else 1)
 
 
 def section_runs(sections: list[str]) -> list[str]:
@@ -284,9 +284,9 @@ def comparison_gt(compared: pd.DataFrame, table_id: str, title: str, source: str
     wide = wide.reindex(order)
     flat = pd.DataFrame({"section": section_runs([s for s, _ in order]),
                          "row": [r for _, r in order]})
-    for g in groups:
-        flat[f"{g}__ours"] = wide[("ours", g)].to_numpy()
-        flat[f"{g}__pub"] = wide[("pub", g)].to_numpy()
+    for g in groups:  # a cell the table does not have (e.g. no difference for a count) is blank
+        flat[f"{g}__ours"] = wide[("ours", g)].fillna("").to_numpy()
+        flat[f"{g}__pub"] = wide[("pub", g)].fillna("").to_numpy()
     ours_label = "Syntetisk" if synthetic else "Beregnet"
     gt = GT(flat, rowname_col="row", groupname_col="section", id=table_id)
     gt = gt.tab_header(title=title)

@@ -78,7 +78,7 @@ def test_responding_terms_leave_out_persons_held_at_a_bound(frame_and_params):
 
 @pytest.mark.slow
 def test_one_step_moves_a_pushed_off_programme_effect_back(frame_and_params):
-    """With utfall.lpm.nytt pushed 0.1 too high, the estimated programme coefficient is far
+    """With utfall.lpm.nytt pushed 0.12 too high, the estimated programme coefficient is far
     above Tabell 4.2's 0.0299. One step (no damping) moves it back: on the linear map its
     prediction is within 60 % of the start's distance, and on a newly generated extract the
     estimate within 75 % (the step also answers the other 66 targets, under a ridge and a
@@ -87,7 +87,7 @@ def test_one_step_moves_a_pushed_off_programme_effect_back(frame_and_params):
 
     _, parameters = frame_and_params
     pushed = copy.deepcopy(parameters)
-    pushed["utfall"]["lpm"]["nytt"] += 0.1
+    pushed["utfall"]["lpm"]["nytt"] += 0.12
     target = outcome_calibration.outcome_targets().set_index("id").loc["t42_programme_new",
                                                                        "target"]
 

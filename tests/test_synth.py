@@ -26,7 +26,7 @@ from helpers.synth import assemble, persons
 from helpers.synth.streams import Streams
 
 SMALL = 0.02
-OPTIONAL_LATER = {"utdanning_hoyere", "forsok", "sporreundersokelse", "sporreundersokelse_kodebok"}
+OPTIONAL_LATER = {"sporreundersokelse", "sporreundersokelse_kodebok"}
 
 
 def _hashes(folder):
@@ -61,7 +61,10 @@ def test_same_seed_gives_identical_bytes(written, tmp_path):
 def test_different_seed_gives_different_extract():
     a, _ = synth.generate(SMALL, seed=1)
     b, _ = synth.generate(SMALL, seed=2)
-    assert len(a["personer"]) == len(b["personer"])  # same design ...
+    # same design: the same trials; the persons differ only by the trial participants who
+    # enter the population in place of a designed entrant (a random number)
+    assert len(a["forsok"]) == len(b["forsok"])
+    assert abs(len(a["personer"]) - len(b["personer"])) <= 0.01 * len(a["personer"])
     assert not a["tiltak"].equals(b["tiltak"])       # ... different draws
     assert not a["personer"].equals(b["personer"])
 
@@ -99,13 +102,19 @@ def test_designed_entries_are_exactly_what_the_frame_finds(medium):
     tables, _, frame = medium
     streams = Streams(synth.DEFAULT_SEED)
     state, spells, _ = synth.run_components(synth.load_parameters(), 0.05, streams)
-    again = assemble.tables(streams.scoped("assemble"), state["structure"], state["persons"], spells)
+    again = assemble.tables(streams.scoped("assemble"), state["structure"], state["persons"], spells,
+                            state["trials"])
     assert all(again[name].equals(tables[name]) for name in again)  # generate() is these steps
     people, structure = state["persons"], state["structure"]
-    id_rank, ids_in_order = assemble.person_ids(Streams(synth.DEFAULT_SEED).scoped("assemble"), len(people))
+    id_rank, ids_in_order = assemble.person_ids(Streams(synth.DEFAULT_SEED).scoped("assemble"),
+                                                len(people) + len(state["trials"]))
     population = np.flatnonzero(people.in_population)
     ids = np.asarray(ids_in_order.take(id_rank[population]), dtype=object)
-    assert sorted(ids) == sorted(frame["person_id"])
+    # the frame's entrants: the designed ones and the trial participants who entered
+    trial_ids = set(tables["forsok"]["person_id"])
+    assert sorted(ids) == sorted(frame.loc[~frame["person_id"].isin(trial_ids), "person_id"])
+    assert frame["person_id"].isin(trial_ids).sum() == sum(state["trials"].entrants[k]
+                                                           for k in ("gammelt", "nytt"))
     found = frame.set_index("person_id").loc[ids]
     month = people.entry_month[population]
     provider = people.provider[population]
@@ -199,5 +208,6 @@ def test_parameter_file_is_in_the_package_in_component_order():
     assert synth.PARAMETERS_FILE.exists()
     text = synth.PARAMETERS_FILE.read_text(encoding="utf-8")
     banners = [line for line in text.splitlines() if line.startswith("# Component ")]
-    assert [line.split("(")[1].split(")")[0] for line in banners] == [
-        f"helpers/synth/{component.name}.py" for component in synth.COMPONENTS]
+    modules = dict.fromkeys(f"helpers/synth/{component.run.__module__.rsplit('.', 1)[1]}.py"
+                            for component in synth.COMPONENTS)  # a module's first component
+    assert [line.split("(")[1].split(")")[0] for line in banners] == list(modules)

@@ -42,25 +42,27 @@ def test_components_read_only_what_earlier_components_add():
         available |= set(component.adds)
     assert len(state_added) == len(set(state_added))
     assert set(TABLE_COLUMNS) <= tables_added
-    assert tables_added | {"personer"} == set(_generate())
+    assert tables_added | {"personer", "forsok"} == set(_generate())
     assert [c.name for c in synth.COMPONENTS] == [
-        "structure", "persons", "programmes", "employment", "benefits", "reference"]
+        "structure", "trials", "persons", "programmes", "employment", "benefits", "trial_spells",
+        "reference"]
 
 
 def test_a_component_must_add_what_it_declares(monkeypatch):
     components = list(synth.COMPONENTS)
-    benefits = components[4]
+    benefits = next(c for c in components if c.name == "benefits")
+    position = components.index(benefits)
 
     def run(parameters, streams, structure, persons):
         added = benefits.run(parameters, streams, structure, persons)
         del added["ytelser"]
         return added
 
-    components[4] = dataclasses.replace(benefits, run=run)
+    components[position] = dataclasses.replace(benefits, run=run)
     monkeypatch.setattr(synth, "COMPONENTS", tuple(components))
     with pytest.raises(RuntimeError, match="declared"):
         _generate()
-    components[4] = benefits
+    components[position] = benefits
     monkeypatch.setattr(synth, "COMPONENTS", tuple(reversed(components)))
     with pytest.raises(RuntimeError, match="wrong order"):
         _generate()
@@ -278,8 +280,11 @@ def test_the_generated_share_in_a_job_at_12_months_is_the_mean_probability():
         structure, persons, SpellRows("arbeidsforhold"), state["wage_subsidies"])
     p12 = employment.outcome_probability(
         parameters, employment.outcome_terms(structure, persons, history))
-    jobs = spells["arbeidsforhold"].arrays()
-    programmes = spells["tiltak"].arrays()
+    # the main persons' rows (the trial participants are numbered after them)
+    jobs = {k: v[spells["arbeidsforhold"].arrays()["person"] < len(persons)]
+            for k, v in spells["arbeidsforhold"].arrays().items()}
+    programmes = {k: v[spells["tiltak"].arrays()["person"] < len(persons)]
+                  for k, v in spells["tiltak"].arrays().items()}
     month = persons.entry_month + 12
     covering = ((jobs["start_month"] <= month[jobs["person"]])
                 & (jobs["stop_month"] >= month[jobs["person"]]) & (jobs["hours"] >= 4))

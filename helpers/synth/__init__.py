@@ -14,10 +14,13 @@ streams and the state it declares in `reads`, and returns exactly what it declar
 rows of the contract's tables.
 
 1. structure (structure.py): counties, offices, providers, unemployment.
+   trials (trials.py): the two Supported Employment trials (forsok) and their participants'
+   histories; their follow-up entrants in 2013-2018 are left out of the persons' quotas.
 2. persons (persons.py): each person's designed entry and characteristics at entry.
 3. programmes (programmes.py): the follow-up participations and other programmes (tiltak).
 4. employment (employment.py): jobs (arbeidsforhold) and wage subsidies after entry.
 5. benefits (benefits.py): NAV status (brukerstatus) and benefits (ytelser).
+   trial_spells (trials.py): the trial participants' spell rows, numbered after the persons.
 6. reference (reference.py): leverandorer, fylker, ledighet, priser, prisindeks.
 Then assemble.py turns persons and spell rows into `personer` and the spell tables.
 
@@ -50,6 +53,7 @@ from helpers.synth import (
     programmes,
     reference,
     structure,
+    trials,
 )
 from helpers.synth.rows import TABLE_COLUMNS, SpellRows
 from helpers.synth.streams import Streams
@@ -74,7 +78,9 @@ class Component:
 # The model, in the order it is run; each component's module docstring says what it draws.
 COMPONENTS: tuple[Component, ...] = (
     Component("structure", structure.run, reads=(), adds=("structure",), label="struktur"),
-    Component("persons", persons.run, reads=("scale", "structure"), adds=("persons",),
+    Component("trials", trials.run, reads=("scale", "structure"), adds=("trials",),
+              label="forsøkene"),
+    Component("persons", persons.run, reads=("scale", "structure", "trials"), adds=("persons",),
               label="personer og kjennetegn"),
     Component("programmes", programmes.run, reads=("structure", "persons"),
               adds=("tiltak", "wage_subsidies"), label="tiltak"),
@@ -82,6 +88,9 @@ COMPONENTS: tuple[Component, ...] = (
               adds=("arbeidsforhold", "tiltak"), label="arbeid"),
     Component("benefits", benefits.run, reads=("structure", "persons"),
               adds=("brukerstatus", "ytelser"), label="brukerstatus og ytelser"),
+    Component("trial_spells", trials.trial_spells, reads=("persons", "trials"),
+              adds=("tiltak", "arbeidsforhold", "ytelser", "brukerstatus", "utdanning_hoyere"),
+              label="forsøksdeltakernes forløp"),
     Component("reference", reference.run, reads=("structure",),
               adds=("leverandorer", "fylker", "ledighet", "prisindeks", "priser"),
               label="referansetabeller"),
@@ -141,7 +150,7 @@ def generate(scale: float = 1.0, seed: int = DEFAULT_SEED, params: dict | None =
 
         state, spells, tables = run_components(parameters, scale, streams, done)
         tables.update(assemble.tables(streams.scoped("assemble"), state["structure"],
-                                      state["persons"], spells))
+                                      state["persons"], spells, state["trials"]))
         done("tabeller")
     meta = {
         "uttrekksdato": state["structure"].period.uttrekksdato,

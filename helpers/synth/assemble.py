@@ -21,6 +21,7 @@ from helpers.synth.persons import EDUCATION_UNKNOWN, Persons
 from helpers.synth.rows import BENEFITS, SpellRows
 from helpers.synth.streams import Streams
 from helpers.synth.structure import Structure
+from helpers.synth.trials import Trials, forsok_table
 
 DIAGNOSES = ("psykisk", "muskel_skjelett", "annen")  # ytelser.diagnosegruppe, by index
 SEXES = ("K", "M")
@@ -48,19 +49,29 @@ def person_ids(streams: Streams, n: int):
 
 
 def tables(streams: Streams, structure: Structure, persons: Persons,
-           spells: dict[str, SpellRows]) -> dict[str, pd.DataFrame]:
-    """`personer` and the spell tables, in the contract's shape."""
-    id_rank, ids_in_order = person_ids(streams, len(persons))
+           spells: dict[str, SpellRows], trials: Trials | None = None) -> dict[str, pd.DataFrame]:
+    """`personer`, the spell tables and (with `trials`) `forsok`, in the contract's shape.
+    The trial participants are persons len(persons), len(persons) + 1, ..."""
+    n_trial = 0 if trials is None else len(trials)
+    id_rank, ids_in_order = person_ids(streams, len(persons) + n_trial)
     by_id = np.argsort(id_rank)  # persons in id order
     birth_year = persons.entry_month // 12 - persons.age
     education = np.where(persons.education == EDUCATION_UNKNOWN, -1, persons.education)
+    female, landgruppe = persons.female, persons.landgruppe
+    if n_trial:
+        birth_year = np.concatenate([birth_year, trials.birth_year])
+        education = np.concatenate([education, trials.education])
+        female = np.concatenate([female, trials.female])
+        landgruppe = np.concatenate([landgruppe, trials.landgruppe])
     out = {"personer": pd.DataFrame({
         "person_id": ids_in_order,
         "fodselsar": pd.array(birth_year[by_id], dtype=INT_DTYPE),
-        "kjonn": strings(np.where(persons.female, 0, 1)[by_id], SEXES),
-        "landgruppe": pd.array(persons.landgruppe[by_id], dtype=INT_DTYPE),
+        "kjonn": strings(np.where(female, 0, 1)[by_id], SEXES),
+        "landgruppe": pd.array(landgruppe[by_id], dtype=INT_DTYPE),
         "utdanning": strings(education[by_id], EDUCATION_LEVELS),
     })}
+    if n_trial:
+        out["forsok"] = forsok_table(trials, ids_in_order.take(id_rank[len(persons):]))
     for name, rows in spells.items():
         out[name] = _spell_table(name, rows, structure, id_rank, ids_in_order)
     return out
@@ -99,6 +110,8 @@ def _spell_table(name: str, rows: SpellRows, structure: Structure, id_rank: np.n
         table["ytelse"] = strings(columns["benefit"], BENEFITS)
         table["diagnosegruppe"] = strings(
             np.where(columns["benefit"] == BENEFITS.index("AAP"), columns["diagnosis"], -1), DIAGNOSES)
+    elif name == "utdanning_hoyere":
+        pass  # the spell columns only
     elif name == "brukerstatus":
         table["innsatsgruppe"] = strings(columns["innsatsgruppe"], INNSATSGRUPPER)
         table["nav_kontor"] = strings(columns["office"], offices.code)

@@ -6,7 +6,8 @@ person). Two steps, in this order:
 1. The designed entry (`_design_entries`), by kind of person: the population (first entry
    in 2013-2018 into the old or the new programme: exactly round(scale * populasjon.gammelt)
    and round(scale * populasjon.nytt), of whom round(scale * populasjon.nytt_til_2017) enter
-   the new one in 2013-2017), spread over (county, month) cells before / on or
+   the new one in 2013-2017; less the trial participants who enter, helpers.synth.trials),
+   spread over (county, month) cells before / on or
    after the county's transition with a national intensity by year and month (`tilgang`);
    Utvidet entrants from 2017 (a month by the weight of the offices running it, then one
    of those offices); follow-up entrants before 2013 and after 2018; NAV users who never
@@ -97,9 +98,10 @@ class Persons:
         return self.first_entry_from_2013 & (self.entry_month <= LAST_ENTRY_MONTH)
 
 
-def run(parameters: dict, streams: Streams, scale: float, structure: Structure) -> dict:
-    """The persons component: adds `persons`."""
-    entries = _design_entries(parameters, streams.scoped("entry"), scale, structure)
+def run(parameters: dict, streams: Streams, scale: float, structure: Structure, trials) -> dict:
+    """The persons component: adds `persons`. The trials' participants who enter the
+    study's population (`trials.entrants`) count towards its quotas."""
+    entries = _design_entries(parameters, streams.scoped("entry"), scale, structure, trials.entrants)
     traits = _characteristics(parameters, streams.scoped("characteristics"), entries)
     return {"persons": Persons(**entries, **traits)}
 
@@ -126,7 +128,8 @@ def _entry_cells(parameters: dict, structure: Structure, first: int, last: int, 
     return county[mask], month[mask], weight[mask]
 
 
-def _design_entries(parameters: dict, streams: Streams, scale: float, structure: Structure) -> dict:
+def _design_entries(parameters: dict, streams: Streams, scale: float, structure: Structure,
+                    entrants: dict | None = None) -> dict:
     """Kind, entry month, county, office, programme, provider type and provider of every
     person's designed entry."""
     counties, offices = structure.counties, structure.offices
@@ -140,11 +143,13 @@ def _design_entries(parameters: dict, streams: Streams, scale: float, structure:
     def before_transition(county, month):
         return month < counties.transition_month[county]
 
-    n_old = round(scale * parameters["populasjon"]["gammelt"])
-    n_new = round(scale * parameters["populasjon"]["nytt"])
+    entrants = entrants or {"gammelt": 0, "nytt": 0, "nytt_til_2017": 0}
+    n_old = max(0, round(scale * parameters["populasjon"]["gammelt"]) - entrants["gammelt"])
+    n_new = max(0, round(scale * parameters["populasjon"]["nytt"]) - entrants["nytt"])
     blocks.append((KIND_OLD, *drawn_cells("old", n_old, FIRST_ENTRY_MONTH, LAST_ENTRY_MONTH,
                                           before_transition)))
-    n_new_to_2017 = min(round(scale * parameters["populasjon"]["nytt_til_2017"]), n_new)
+    n_new_to_2017 = min(max(0, round(scale * parameters["populasjon"]["nytt_til_2017"])
+                            - entrants["nytt_til_2017"]), n_new)
     last_2017 = LAST_ENTRY_MONTH - 12
     blocks.append((KIND_NEW, *drawn_cells("new", n_new_to_2017, FIRST_ENTRY_MONTH, last_2017,
                                           lambda c, m: ~before_transition(c, m))))

@@ -21,6 +21,7 @@ TABLE_COLUMNS = {
     "arbeidsforhold": {"hours": np.float64},
     "ytelser": {"benefit": np.int8, "diagnosis": np.int8},  # benefit: BENEFITS index
     "brukerstatus": {"innsatsgruppe": np.int8, "office": np.int16},
+    "utdanning_hoyere": {},
 }
 BENEFITS = ("AAP", "UFORE")
 DAYS = 28  # day offsets 0..27 exist in every month
