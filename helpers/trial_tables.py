@@ -369,9 +369,10 @@ def programme_gap_sentence(trial: TrialResults) -> str:
         return ""
     gap = rows["mean_control"] - rows["mean_intervention"]
     month = int(rows.loc[gap.idxmax(), "month"])
-    word = "flere" if gap.max() > 0 else "færre"
-    return (f"Kontrollgruppen fikk i stedet oftere de ordinære oppfølgingstiltakene: på det meste, "
-            f"{number(month)} måneder etter start, var {pp(gap.max(), 1)} {word} i kontrollgruppen "
+    if gap.max() <= 0:
+        return "Kontrollgruppen var ikke oftere enn SE-gruppen i et av de ordinære oppfølgingstiltakene."
+    return (f"Kontrollgruppen fikk oftere de ordinære oppfølgingstiltakene: på det meste, "
+            f"{number(month)} måneder etter start, var {pp(gap.max(), 1)} flere i kontrollgruppen "
             "enn i SE-gruppen i et oppfølgingstiltak.")
 
 
@@ -463,3 +464,13 @@ def pooled_gt(pooled: pd.DataFrame, extract, table_id: str = "tbl-se-samlet"):
                     _source(extract, "beyond", None),
                     ["Vektet med inverse varianser. Med to forsøk er anslaget på variasjonen mellom "
                      "forsøkene (tau²) svært usikkert."])
+
+
+def window_text(trial: str) -> str:
+    """'fra 24 måneder før til 36 måneder etter start': the months a trial's figures show."""
+    return f"fra {-FIRST_MONTH} måneder før til {FOLLOW_UP_MONTHS[trial]} måneder etter start"
+
+
+def band_text() -> str:
+    """The confidence band of the month-by-month figures, in words."""
+    return f"{round(100 * (1 - ALPHA))} prosents konfidensintervall"
