@@ -736,3 +736,89 @@ def trial_shares_plot(effects: pd.DataFrame) -> Figure:
         fig.supxlabel(MONTHS_SINCE_START, fontsize=10)
         _legend(fig, axes[0], "Gruppe", where="upper")
         return _finish(fig)
+
+
+# --- The job-specialist survey (Figur 2.1–2.8) ------------------------------------------
+
+SURVEY_COLOURS = {"2015": ORANGE, "2019": BLUE, "landet": SKY_BLUE}
+SURVEY_GROUP = "Spørreundersøkelsen"
+MEAN_PER_MONTH = "Gjennomsnitt"
+
+
+def survey_plot(data: pd.DataFrame, value_label: str | None = None) -> Figure:
+    """A survey figure (helpers.survey.figure_data): one horizontal bar per answer (or
+    question) and group, 2015 and 2019 in the comparable areas and 2019 nationally, shares
+    in percent or means as given; hidden values (NaN) leave no bar and are marked ':'."""
+    from helpers.survey import GROUP_LABELS, GROUPS
+
+    _require(data, ["label", "group", "value", "unit", "hidden"], "survey_plot")
+    if data.empty:
+        return nothing_to_show_figure()
+    labels = list(dict.fromkeys(data["label"]))
+    groups = [g for g in GROUPS if g in set(data["group"])]
+    percent = (data["unit"] == "percent").all()
+    height = max(2.6, 0.32 * len(labels) * len(groups) + 1.2)
+    with mpl.rc_context(report_rc()):
+        fig = ReportFigure(figsize=(FIGSIZE[0], min(height, 9.0)), dpi=DPI, layout="constrained")
+        ax = fig.subplots()
+        width = 0.8 / len(groups)
+        for k, g in enumerate(groups):
+            rows = data[data["group"] == g].set_index("label").reindex(labels)
+            y = np.arange(len(labels)) + (k - (len(groups) - 1) / 2) * width
+            values = rows["value"].astype(float).to_numpy()
+            ax.barh(y, np.nan_to_num(values), height=width * 0.95, color=SURVEY_COLOURS[g],
+                    label=GROUP_LABELS[g])
+            for yy, hidden in zip(y, rows["hidden"].fillna(False)):
+                if hidden:
+                    ax.text(0.5, yy, ":", va="center", fontsize=8)
+        ax.set_yticks(np.arange(len(labels)), [_wrap(label, 38) for label in labels])
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+        if percent:
+            _percent_axis(ax, "x", data["value"].astype(float))
+            ax.set_xlabel(value_label or PERCENT)
+        else:
+            ax.xaxis.set_major_formatter(NumberFormatter())
+            ax.set_xlabel(value_label or MEAN_PER_MONTH)
+        _legend(fig, ax, SURVEY_GROUP)
+        return _finish(fig)
+
+
+
+
+def practice_plot(linked: pd.DataFrame, results: pd.DataFrame) -> Figure:
+    """Practice against results (helpers.practice): one panel per practice index, each
+    provider's adjusted result (percentage points, with its 95 % interval) against its
+    standardised index, old programme (2015 survey) and new (2019) apart, and the fitted
+    slope of helpers.practice.slope as a line."""
+    _require(linked, ["programme", "adjusted", "adjusted_se"], "practice_plot")
+    _require(results, ["index", "label", "slope"], "practice_plot")
+    shown = results[results["slope"].notna()]
+    if linked.empty or shown.empty:
+        return nothing_to_show_figure()
+    from scipy.stats import norm
+
+    from helpers.practice import CONFIDENCE
+    z = norm.ppf(0.5 + CONFIDENCE / 2)
+    with mpl.rc_context(report_rc()):
+        fig, axes = _panel_grid(len(shown))
+        for ax, r in zip(axes, shown.itertuples(index=False)):
+            x_all = linked[f"z_{r.index}"].astype(float)
+            for programme, colour in PROGRAMME_COLOURS.items():
+                rows = linked[linked["programme"] == programme]
+                if rows.empty:
+                    continue
+                ax.errorbar(rows[f"z_{r.index}"], rows["adjusted"], yerr=z * rows["adjusted_se"],
+                            fmt="o", markersize=3, color=colour, ecolor=colour, alpha=0.6,
+                            elinewidth=0.6, label=_group_labels(pd.Series([programme])).iloc[0])
+            grid = np.linspace(np.nanmin(x_all), np.nanmax(x_all), 20)
+            centre = float(linked["adjusted"].mean())
+            ax.plot(grid, centre + r.slope * (grid - float(np.nanmean(x_all))), color=BLACK,
+                    linewidth=1.2, label="Helning")
+            ax.axhline(0, color=GREY, linewidth=0.6)
+            ax.set_title(r.label, fontsize=9)
+            ax.yaxis.set_major_formatter(NumberFormatter())
+        fig.supylabel("Justert resultat (prosentpoeng)", fontsize=9)
+        fig.supxlabel("Praksisindeks (standardavvik fra gjennomsnittet)", fontsize=10)
+        _legend(fig, None, "Leverandørens tiltak")
+        return _finish(fig)

@@ -45,7 +45,7 @@ def test_components_read_only_what_earlier_components_add():
     assert tables_added | {"personer", "forsok"} == set(_generate())
     assert [c.name for c in synth.COMPONENTS] == [
         "structure", "trials", "persons", "programmes", "employment", "benefits", "trial_spells",
-        "reference"]
+        "reference", "survey"]
 
 
 def test_a_component_must_add_what_it_declares(monkeypatch):

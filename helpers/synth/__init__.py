@@ -22,6 +22,7 @@ rows of the contract's tables.
 5. benefits (benefits.py): NAV status (brukerstatus) and benefits (ytelser).
    trial_spells (trials.py): the trial participants' spell rows, numbered after the persons.
 6. reference (reference.py): leverandorer, fylker, ledighet, priser, prisindeks.
+7. survey (survey.py): the job-specialist survey 2015/2019 and its codebook.
 Then assemble.py turns persons and spell rows into `personer` and the spell tables.
 
 Randomness (streams.py): every draw comes from its own named stream,
@@ -53,6 +54,7 @@ from helpers.synth import (
     programmes,
     reference,
     structure,
+    survey,
     trials,
 )
 from helpers.synth.rows import TABLE_COLUMNS, SpellRows
@@ -94,6 +96,9 @@ COMPONENTS: tuple[Component, ...] = (
     Component("reference", reference.run, reads=("structure",),
               adds=("leverandorer", "fylker", "ledighet", "prisindeks", "priser"),
               label="referansetabeller"),
+    Component("survey", survey.run, reads=("structure", "persons"),
+              adds=("sporreundersokelse", "sporreundersokelse_kodebok"),
+              label="spørreundersøkelsen"),
 )
 
 

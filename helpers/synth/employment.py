@@ -15,6 +15,10 @@ In this order (months k counted from the entry month, parameters `arbeid` and `u
    is under the path are the person's job (a job found after entry starts with a wage
    subsidy for P(andel_lonnstilskudd)); a job held at 24 months goes on for 1 + geometric
    months, and those without one at 24 find one later (`sen_jobb_ventetid_snitt`).
+   With `sporreundersokelse.praksis_effekt` = b (0 in the default), p12 of an entrant to
+   the old or new programme moves by b x z, z the latent practice score of the entrant's
+   provider (structure.py): the one documented way a relation between how specialists
+   work and results enters the model (`practice_shift`).
 3. Sheltered work (`sheltered_work`): P(utfall.jobb_i_tiltak) of those with no job in the
    24 months get a TILRETTELAGT_ARBEID spell with a job from the entry month: employed, but
    not in a job by the strict definition (Figur 4.1's two lines).
@@ -33,6 +37,7 @@ from helpers.synth.persons import (
     EDUCATION_UNKNOWN,
     NEW,
     NO_PROGRAMME,
+    OLD,
     PROGRAMMES,
     UTVIDET,
     Persons,
@@ -86,6 +91,9 @@ def run(parameters: dict, streams: Streams, structure: Structure, persons: Perso
     history = _earlier_job(parameters, streams.scoped("earlier_job"), structure, persons, jobs,
                            wage_subsidies)
     p12 = outcome_probability(parameters, outcome_terms(structure, persons, history))
+    shift = practice_shift(parameters, structure, persons)
+    if shift is not None:
+        p12 = np.clip(p12 + shift, *P12_BOUNDS)
     in_job = _outcome_paths(parameters, streams.scoped("outcome"), structure, persons, history,
                             p12, jobs, tiltak)
     _sheltered_work(parameters, streams.scoped("sheltered_work"), structure, persons, in_job,
@@ -181,6 +189,21 @@ def outcome_probability(parameters: dict, terms: dict[str, np.ndarray]) -> np.nd
     p = sum(float(utfall["lpm"].get(name, 0.0)) * terms[name] for name in TERMS)
     nytt = sum(float(utfall["lpm_nytt"].get(name, 0.0)) * terms[name] for name in INTERACTED)
     return np.clip(p + terms["nytt"] * nytt, *P12_BOUNDS)
+
+
+def practice_shift(parameters: dict, structure: Structure, persons: Persons) -> np.ndarray | None:
+    """praksis_effekt x the provider's practice score z for entrants to the old and new
+    programme at a listed provider (0 for others); None when the effect is 0 (the default),
+    so that p12 is then untouched."""
+    effect = float(parameters.get("sporreundersokelse", {}).get("praksis_effekt", 0.0))
+    if effect == 0.0:
+        return None
+    providers = structure.providers
+    listed = ((persons.provider >= 0) & (persons.provider < providers.n_listed)
+              & np.isin(persons.programme, (OLD, NEW)))
+    z = np.zeros(len(persons))
+    z[listed] = providers.practice[persons.provider[listed]]
+    return effect * z
 
 
 def outcome_path(p12: np.ndarray, p24: np.ndarray, employed_at_entry: np.ndarray) -> np.ndarray:

@@ -9,6 +9,10 @@ Reads the parameters only; adds `structure` (a `Structure`). Nothing here is per
   Utvidet oppfølging from a month of the year it starts (`utvidet.kontorer_starter_per_ar`).
 - Providers (`leverandortype.antall_*`): per county, period (old / new) and provider type;
   plus one id per county that is missing from `leverandorer` (type ukjent by contract).
+  Each listed provider has a latent practice score z ~ N(0, 1) (stream
+  `providers.practice`): how intensively its job specialists work. It shapes their survey
+  answers (survey.py) and affects its entrants' results only through
+  `sporreundersokelse.praksis_effekt` (employment.py; 0 in the default).
 - Unemployment (`ledighet`): the rate by county and quarter, national level x season x
   county factor (x the oil factor in the oil counties).
 """
@@ -88,6 +92,9 @@ class Providers:
     type: np.ndarray        # index into contract.PROVIDER_TYPES (int8), listed providers
     slots: np.ndarray       # (county, period, type, slot) -> provider index (int16)
     count: np.ndarray       # (county, period, type) -> number of providers (int16)
+    practice: np.ndarray    # latent practice score z ~ N(0, 1) of each listed provider (float):
+    #                         drives its specialists' survey answers and, with
+    #                         sporreundersokelse.praksis_effekt, its entrants' results
 
     @property
     def n_listed(self) -> int:
@@ -137,7 +144,8 @@ def run(parameters: dict, streams: Streams) -> dict:
     offices = _offices(parameters, counties, streams.scoped("offices"))
     return {"structure": Structure(
         period=period, counties=counties, offices=offices,
-        providers=_providers(parameters["leverandortype"], len(counties)),
+        providers=_providers(parameters["leverandortype"], len(counties),
+                             streams.scoped("providers")),
         unemployment=_unemployment(parameters["ledighet"], counties, period))}
 
 
@@ -178,8 +186,9 @@ def _offices(parameters: dict, counties: Counties, streams: Streams) -> Offices:
                    count_of_county=count, utvidet_start=utvidet_start)
 
 
-def _providers(parameters: dict, n_counties: int) -> Providers:
-    """Providers per county x period x type (listed), then one unlisted id per county."""
+def _providers(parameters: dict, n_counties: int, streams: Streams) -> Providers:
+    """Providers per county x period x type (listed), then one unlisted id per county, and
+    each listed provider's latent practice score (stream `providers.practice`)."""
     counts = {OLD_PERIOD: [int(n) for n in parameters["antall_gammelt"]],
               NEW_PERIOD: [int(n) for n in parameters["antall_nytt"]]}
     for period, per_type in counts.items():
@@ -200,7 +209,9 @@ def _providers(parameters: dict, n_counties: int) -> Providers:
     slots[:, UNLISTED, UNKNOWN_TYPE, 0] = n_listed + np.arange(n_counties)
     count[:, UNLISTED, UNKNOWN_TYPE] = 1
     ids = np.char.add("L", np.char.zfill(np.arange(1, n_listed + n_counties + 1).astype(str), 4))
-    return Providers(id=ids, type=np.array(types, dtype=np.int8), slots=slots, count=count)
+    practice = streams.generator("practice").standard_normal(n_listed)
+    return Providers(id=ids, type=np.array(types, dtype=np.int8), slots=slots, count=count,
+                     practice=practice)
 
 
 def _unemployment(parameters: dict, counties: Counties, period: Period) -> Unemployment:
