@@ -804,13 +804,15 @@ def practice_plot(linked: pd.DataFrame, results: pd.DataFrame) -> Figure:
         fig, axes = _panel_grid(len(shown))
         for ax, r in zip(axes, shown.itertuples(index=False)):
             x_all = linked[f"z_{r.index}"].astype(float)
-            for programme, colour in PROGRAMME_COLOURS.items():
+            for programme in ("gammelt", "nytt"):
                 rows = linked[linked["programme"] == programme]
                 if rows.empty:
                     continue
+                label = PROGRAMME_LABELS[programme]
+                colour = PROGRAMME_COLOURS[label]
                 ax.errorbar(rows[f"z_{r.index}"], rows["adjusted"], yerr=z * rows["adjusted_se"],
                             fmt="o", markersize=3, color=colour, ecolor=colour, alpha=0.6,
-                            elinewidth=0.6, label=_group_labels(pd.Series([programme])).iloc[0])
+                            elinewidth=0.6, label=label)
             grid = np.linspace(np.nanmin(x_all), np.nanmax(x_all), 20)
             centre = float(linked["adjusted"].mean())
             ax.plot(grid, centre + r.slope * (grid - float(np.nanmean(x_all))), color=BLACK,
@@ -820,5 +822,5 @@ def practice_plot(linked: pd.DataFrame, results: pd.DataFrame) -> Figure:
             ax.yaxis.set_major_formatter(NumberFormatter())
         fig.supylabel("Justert resultat (prosentpoeng)", fontsize=9)
         fig.supxlabel("Praksisindeks (standardavvik fra gjennomsnittet)", fontsize=10)
-        _legend(fig, None, "Leverandørens tiltak")
+        _legend(fig, None, "Leverandørens tiltak", where="upper")
         return _finish(fig)

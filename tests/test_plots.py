@@ -509,3 +509,29 @@ def test_job_after_entry_plot_has_a_panel_per_definition_with_labelled_axes():
         plots.job_after_entry_plot(pd.DataFrame({"group": ["gammelt"], "month": [0]}))
     hidden = pd.DataFrame(rows).assign(share=np.nan)
     assert plots.job_after_entry_plot(hidden).get_figheight() < 2  # says there is nothing
+
+
+def test_survey_plot_draws_one_bar_per_answer_and_group():
+    data = pd.DataFrame({"label": ["Ja", "Nei"] * 3, "group": ["2015"] * 2 + ["2019"] * 2 + ["landet"] * 2,
+                         "value": [60.0, 40.0, 70.0, 30.0, np.nan, 35.0], "unit": "percent",
+                         "hidden": [False] * 4 + [True, False]})
+    fig = plots.survey_plot(data)
+    ax = fig.axes[0]
+    heights = [p.get_width() for p in ax.patches]
+    assert len(heights) == 6 and heights[:2] == [60.0, 40.0]
+    assert heights[4] == 0.0  # hidden: no bar, marked ':'
+    assert any(t.get_text() == ":" for t in ax.texts)
+    assert ax.get_xlabel() == plots.PERCENT
+
+
+def test_practice_plot_shows_every_provider_and_the_slope():
+    linked = pd.DataFrame({"programme": ["gammelt", "nytt", "nytt"], "adjusted": [1.0, -2.0, 0.5],
+                           "adjusted_se": [0.5, 1.0, 1.0], "z_samlet": [-1.0, 0.0, 1.0]})
+    results = pd.DataFrame({"index": ["samlet"], "label": ["Samlet praksisindeks"], "slope": [0.75]})
+    fig = plots.practice_plot(linked, results)
+    ax = fig.axes[0]
+    points = sum(len(line.get_xdata()) for line in ax.lines if line.get_marker() == "o")
+    assert points == 3
+    slope_line = [line for line in ax.lines if line.get_label() == "Helning"][0]
+    x, y = slope_line.get_xdata(), slope_line.get_ydata()
+    assert (y[-1] - y[0]) / (x[-1] - x[0]) == pytest.approx(0.75)
