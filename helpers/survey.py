@@ -347,13 +347,8 @@ def survey_fact_cells(unit: str) -> dict[tuple[str, str], tuple[str, str]]:
 
 
 def _cell(value: float, unit: str, hidden: bool = False) -> str:
-    from helpers.prose import number
-    from helpers.tables import HIDDEN_MARK
-    if hidden:
-        return HIDDEN_MARK
-    if value is None or pd.isna(value):
-        return "–"
-    return number(value, 1)
+    from helpers.tables import format_value
+    return format_value(value, unit, bool(hidden))
 
 
 def key_figures_gt(table: pd.DataFrame, extract, table_id: str = "tbl-sporreundersokelse"):
