@@ -11,7 +11,7 @@ EXTRACT ?= $(SYNTHETIC)
 BUILD ?= _build
 OUT ?= _book
 
-.PHONY: report test install lock extract synthetic lint unit notebooks golden quarto benchmark clean
+.PHONY: report test install lock extract synthetic lint unit notebooks golden quarto benchmark benchmark-scale clean
 
 report: $(INSTALLED) extract
 	$(BIN)/python -m helpers book --extract "$(EXTRACT)" --build "$(BUILD)" --out "$(OUT)"
@@ -75,6 +75,10 @@ $(SYNTHETIC)/uttrekk.json: $(wildcard helpers/synth/*.py) helpers/synth/paramete
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/run.py
+
+# How the extract, the frame and the book grow with scale (1, 10, 40; about 15 minutes).
+benchmark-scale: $(INSTALLED)
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(BUILD) $(OUT)

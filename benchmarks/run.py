@@ -1,8 +1,9 @@
 """Benchmark: wall time and peak memory (RSS of the whole process tree) of each stage.
 
-    python benchmarks/run.py [--skip-scale-10]
+    python benchmarks/run.py
 
-Prints one row per stage with the target beside it. Not a test: nothing fails when a
+Prints one row per stage with the target beside it (at scale 1; how the extract, the frame
+and the book grow with scale is benchmarks/scale.py). Not a test: nothing fails when a
 target is missed; the figures are for the closing note, the README and for tracking.
 """
 from __future__ import annotations
@@ -65,21 +66,15 @@ def measure(label: str, cmd: list[str], target: str = "", cwd: Path = ROOT,
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--skip-scale-10", action="store_true")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__).parse_args()
     from helpers.config import book_chapters  # the book's chapter list, from _quarto.yml
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     print(f"{'stage':<46} {'wall':>10} {'peak':>10}   {'target':<24} status")
-    s1, s10 = work / "synth1", work / "synth10"
+    s1 = work / "synth1"
     measure("synth, scale 1", [PY, "-m", "helpers", "synth", str(s1)], "≤ 20 s, ≤ 3 GB")
     measure("frame, scale 1", [PY, "-m", "helpers", "frame", str(s1), str(work / "f1.parquet")],
             "≤ 1.5 s")
-    if not args.skip_scale_10:
-        measure("synth, scale 10", [PY, "-m", "helpers", "synth", str(s10), "--scale", "10"])
-        measure("frame, scale 10", [PY, "-m", "helpers", "frame", str(s10),
-                                    str(work / "f10.parquet")], "≤ 5 s, ≤ 1.5 GB")
     frame1 = str(work / "f1.parquet")
     # Each regression table and the bootstrap timed inside the process (the frame read and
     # the imports done first), with the whole process's wall beside it. The call is made

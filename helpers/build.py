@@ -5,7 +5,7 @@
 
 The build folder (`--build`, default `_build`) is ours and holds
 
-    cache/    the analysis frame and month grid, built once per render (helpers.cache)
+    cache/    the analysis frame and the entrants' months, built once per render (helpers.cache)
     book/     the executed book: a Quarto project (its _quarto.yml beside index.ipynb)
     failed/   the notebook that failed in the last run, with its outputs, for inspection
 
@@ -295,7 +295,7 @@ def _prepare(extract_dir, build_dir, config_path, progress: bool):
     remove_path(failed_dir)
     if progress:
         print("Bygger analyserammen (eller leser den fra hurtiglageret) …", file=sys.stderr)
-    frame_and_grid(extract, cache_dir)
+    frame_and_grid(extract, cache_dir, progress=progress)
     config_path = Path(config_path or REPO_ROOT / CONFIG_FILE).resolve()
     return extract_dir, extract.meta, build_dir, cache_dir, failed_dir, config_path
 

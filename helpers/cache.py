@@ -1,10 +1,10 @@
 """The analysis cache: an extract's frame and month grid, built once per render.
 
-Building the person × month grid and the frame takes seconds (minutes on a full
-register); every chapter needs them. `frame_and_grid(extract, cache_dir)` builds them once
+Computing the frame and the entrants' months around entry takes seconds (minutes on a
+full register); every chapter needs them. `frame_and_grid(extract, cache_dir)` builds them once
 and keeps them in `cache_dir` (inside the build folder the user chose, never elsewhere:
 they are person-level data), keyed by the extract's files (name, size, modification time)
-and by the code that defines them (helpers/contract.py, helpers/spells.py). A changed
+and by the code that defines them (helpers/contract.py, helpers/engine.py, helpers/spells.py). A changed
 extract or a changed definition gives a new key, so a stale cache is never read; only the
 newest entry is kept.
 """
@@ -15,16 +15,16 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from helpers import contract, spells
+from helpers import contract, engine, spells
 from helpers.contract import Extract
+from helpers.engine import make_engine
 from helpers.files import atomic_path, ensure_folder, remove_path
-from helpers.spells import GRID_MEASURES, MonthGrid
+from helpers.spells import EntrantMonths
 
-CODE_DEFINING_THE_FRAME = (contract, spells)
-FORMAT_VERSION = 2
+CODE_DEFINING_THE_FRAME = (contract, engine, spells)
+FORMAT_VERSION = 3
 
 
 def code_key() -> str:
@@ -50,43 +50,32 @@ def cache_key(extract_dir: str | os.PathLike) -> str:
     return f"{extract_key(extract_dir)}-{code_key()}"
 
 
-def save_grid(grid: MonthGrid, path: Path) -> None:
-    """Write a MonthGrid as .npz: persons, months and each measure as packed bits."""
-    arrays = {name: np.packbits(getattr(grid, name), axis=1) for name in GRID_MEASURES}
-    np.savez(path, persons=np.asarray(grid.persons, dtype=str),
-             months=np.array([grid.first_month, grid.last_month, grid.observed_from]), **arrays)
-
-
-def load_grid(path: Path) -> MonthGrid:
-    """Read a MonthGrid written by `save_grid`."""
-    with np.load(path, allow_pickle=False) as data:
-        first, last, observed_from = (int(v) for v in data["months"])
-        n_months = last - first + 1
-        measures = {name: np.unpackbits(data[name], axis=1, count=n_months).astype(bool)
-                    for name in GRID_MEASURES}
-        persons = pd.Index(data["persons"].astype(object), name="person_id", dtype="str")
-    return MonthGrid(persons=persons, first_month=first, last_month=last,
-                     observed_from=observed_from, **measures)
-
-
 def frame_and_grid(extract: Extract, cache_dir: str | os.PathLike | None = None,
-                   ) -> tuple[pd.DataFrame, MonthGrid]:
-    """The analysis frame and month grid of `extract` (helpers.spells), read from
-    `cache_dir` when an entry for this extract and code is there, else built (and written
-    there when `cache_dir` is given)."""
+                   progress: bool = False) -> tuple[pd.DataFrame, EntrantMonths]:
+    """The analysis frame and the entrants' months around entry of `extract`
+    (helpers.spells.analysis), read from `cache_dir` when an entry for this extract and
+    code is there, else computed by the embedded engine (and written there when
+    `cache_dir` is given)."""
     if cache_dir is None or not Path(extract.path).is_dir():
-        grid = spells.build_grid(extract)
-        return spells.build_frame(extract, grid), grid
+        return spells.analysis(extract, progress=progress)
     cache_dir = ensure_folder(cache_dir, "cache")
     entry = cache_dir / cache_key(extract.path)
     if (entry / "done.json").is_file():
-        return pd.read_parquet(entry / "frame.parquet"), load_grid(entry / "grid.npz")
-    grid = spells.build_grid(extract)
-    frame = spells.build_frame(extract, grid)
+        return (pd.read_parquet(entry / "frame.parquet"),
+                EntrantMonths.from_frame(pd.read_parquet(entry / "months.parquet"),
+                                         spells.last_observed_month(extract)))
+    # The engine (HELPERS_ENGINE; DuckDB by default) spills inside the cache folder, so
+    # person-level data stays in the build.
+    engine = make_engine(spill_dir=cache_dir / ".spill")
+    try:
+        frame, grid = spells.analysis(extract, engine, progress=progress)
+    finally:
+        engine.close()
+        remove_path(cache_dir / ".spill")
     with atomic_path(entry, "dir", marker="cache-entry") as tmp:
         tmp.mkdir()
         frame.to_parquet(tmp / "frame.parquet", index=False)
-        save_grid(grid, tmp / "grid.npz")
+        grid.to_frame().to_parquet(tmp / "months.parquet", index=False)
         (tmp / "done.json").write_text(json.dumps({"extract": str(extract.path)}), "utf-8")
     for other in cache_dir.iterdir():  # keep only the newest entry
         if other.is_dir() and other.name != entry.name and not other.name.startswith("."):

@@ -39,7 +39,7 @@ from helpers import measures, outcome_calibration, published
 from helpers.contract import PROVIDER_TYPES
 from helpers.files import atomic_path
 from helpers.spells import (
-    build_frame,
+    analysis,
     build_grid,
     entrant_months,
     entry_month_number,
@@ -280,7 +280,7 @@ def history_shares(frame: pd.DataFrame, extract, grid=None) -> dict:
     grid = build_grid(extract) if grid is None else grid
     history = measures.history_counts(grid, frame, by="programme").set_index(
         ["group", "measure", "relative_month"])["share"]
-    before = programme_before_entry(extract, frame)
+    before = programme_before_entry(grid, frame)
     for prog in ("gammelt", "nytt"):
         out[(prog, "status_1:nedsatt")] = float(history[(prog, "reduced_capacity", -1)])
         out[(prog, "status_1:annen")] = float(history[(prog, "other_registered", -1)])
@@ -721,8 +721,8 @@ def _evaluate(params: dict, scale: float, seed: int):
 
     tables, meta = generate(scale, seed, params)
     extract = extract_in_memory(tables, meta)
-    grid = build_grid(extract)
-    return build_frame(extract, grid), extract, grid
+    frame, grid = analysis(extract)
+    return frame, extract, grid
 
 
 def calibrate(scale: float = 1.0, seed: int | None = None, iterations: int = 12,
@@ -795,7 +795,8 @@ def cli(argv: list[str]) -> int:
         from helpers.contract import load_extract
 
         extract = load_extract(args.check)
-        table = calibration_table(build_frame(extract), extract, scale=args.scale)
+        frame, grid = analysis(extract)
+        table = calibration_table(frame, extract, scale=args.scale, grid=grid)
     else:
         table = calibrate(args.scale, args.seed, args.iterations, write=not args.dry_run,
                           damp=args.damp)

@@ -854,6 +854,30 @@ def _read_error(file: str, exc: Exception) -> str:
     return f"{file}: cannot be read ({type(exc).__name__}: {text})"
 
 
+def _read_meta(path: Path) -> tuple[dict | None, list[str]]:
+    """uttrekk.json of the extract folder `path`, parsed (None if it cannot be), and the
+    problems found reading it (its contents are checked by _check_meta)."""
+    meta_file = path / META_FILE
+    if not meta_file.is_file():
+        return None, [f"{META_FILE}: missing (expected {{\"uttrekksdato\": \"YYYY-MM-DD\", "
+                      f"\"kilde\": \"syntetisk\" | \"register\", \"beskrivelse\": \"...\"}})"]
+    try:
+        return json.loads(meta_file.read_text(encoding="utf-8-sig")), []
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, [f"{META_FILE}: not valid JSON ({exc})"]
+
+
+def load_meta(path: str | Path) -> dict:
+    """The checked contents of the extract folder's uttrekk.json (ContractError if wrong),
+    without reading its tables."""
+    path = Path(path)
+    meta, problems = _read_meta(path)
+    problems += _check_meta(meta) if meta is not None else []
+    if problems:
+        raise ContractError(path, problems)
+    return dict(meta)
+
+
 def load_extract(path: str | Path) -> Extract:
     """Read the extract folder at `path`, coerce every table to contract types, validate.
 
@@ -865,17 +889,7 @@ def load_extract(path: str | Path) -> Extract:
     path = Path(path)
     if not path.is_dir():
         raise ContractError(path, [f"{path}: not a folder (expected the extract folder)"])
-    problems: list[str] = []
-    meta = None
-    meta_file = path / META_FILE
-    if not meta_file.is_file():
-        problems.append(f"{META_FILE}: missing (expected {{\"uttrekksdato\": \"YYYY-MM-DD\", "
-                        f"\"kilde\": \"syntetisk\" | \"register\", \"beskrivelse\": \"...\"}})")
-    else:
-        try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8-sig"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            problems.append(f"{META_FILE}: not valid JSON ({exc})")
+    meta, problems = _read_meta(path)
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     unreadable: set[str] = set()
@@ -913,7 +927,7 @@ _ARROW_TYPES = {
 }
 
 
-def _to_arrow(table: Table | None, df: pd.DataFrame) -> pa.Table:
+def to_arrow(table: Table | None, df: pd.DataFrame) -> pa.Table:
     """A frame as an Arrow table with canonical types: contract columns first, in spec order."""
     spec = {c.name: c for c in table.columns} if table else {}
     order = [c for c in spec if c in df.columns] + [c for c in df.columns if c not in spec]
@@ -978,7 +992,7 @@ def write_extract(outdir: str | Path, tables: Mapping[str, pd.DataFrame] | Extra
     with atomic_path(outdir, "dir", marker="extract") as tmp:
         tmp.mkdir()
         for name in sorted(tables):
-            pq.write_table(_to_arrow(TABLES.get(name), tables[name]), tmp / f"{name}.parquet",
+            pq.write_table(to_arrow(TABLES.get(name), tables[name]), tmp / f"{name}.parquet",
                            compression="zstd")
         (tmp / META_FILE).write_text(meta_text, encoding="utf-8")
     return outdir

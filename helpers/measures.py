@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.contract import EDUCATION_LEVELS, PROVIDER_TYPES
-from helpers.spells import HISTORY_MONTHS, MonthGrid, entrant_months
+from helpers.spells import HISTORY_MONTHS, EntrantMonths, entrant_months
 
 # Age bands at entry (years, inclusive), as in Tabell 3.1.
 AGE_BANDS = ((0, 24), (25, 29), (30, 39), (40, 49), (50, 200))
@@ -159,7 +159,7 @@ NAV_STATUSES = ("reduced_capacity", "other_registered", "not_registered")
 HISTORY_MEASURES = NAV_STATUSES + ("job_strict",)
 
 
-def history_counts(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
+def history_counts(grid: EntrantMonths, frame: pd.DataFrame, by: str = "programme",
                    months_before: int = HISTORY_MONTHS) -> pd.DataFrame:
     """Persons in each NAV status and in job (strict), month by month from `months_before`
     months before entry to the month before it, per group of `by`.
@@ -195,7 +195,7 @@ JOB_DEFINITIONS = ("job_strict", "employed")
 FOLLOW_UP_MONTHS = 24
 
 
-def job_after_entry_counts(grid: MonthGrid, frame: pd.DataFrame, by: str = "programme",
+def job_after_entry_counts(grid: EntrantMonths, frame: pd.DataFrame, by: str = "programme",
                            months_after: int = FOLLOW_UP_MONTHS) -> pd.DataFrame:
     """Persons in a job month by month from the entry month (0) to `months_after` months
     after, per group of `by`, by both definitions: job_strict (employed at least 4 hours a

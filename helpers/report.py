@@ -23,7 +23,7 @@ import pandas as pd
 from helpers.cache import frame_and_grid
 from helpers.contract import Extract, load_extract
 from helpers.prose import no_entrants, norwegian_date
-from helpers.spells import FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR, MonthGrid
+from helpers.spells import FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR, EntrantMonths
 
 SYNTHETIC_TITLE = "Syntetiske data"
 # Warnings attributed to these modules (our library and the notebooks' own cells) are errors.
@@ -65,10 +65,10 @@ def data_banner(extract) -> None:
 @dataclass
 class Report:
     """An opened extract with what the chapters compute from: the validated extract, the
-    analysis frame (one row per entrant) and the person × month grid."""
+    analysis frame (one row per entrant) and the entrants' months around entry."""
     extract: Extract
     frame: pd.DataFrame
-    grid: MonthGrid
+    grid: EntrantMonths
 
     @property
     def is_synthetic(self) -> bool:

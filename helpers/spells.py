@@ -1,8 +1,9 @@
 """Spells and cohorts: from the extract's spell tables to months, entries and the analysis frame.
 
-Implements the definitions at the end of DATA_CONTRACT.md. Every spell table is turned into
-a person × calendar-month grid ("is X true for this person in this month"), so the result
-does not depend on how a source splits or overlaps its spells. From the grid:
+Implements the definitions at the end of DATA_CONTRACT.md, once, in SQL (`frame_stages`)
+that an engine runs (helpers.engine: DuckDB on this machine, Spark beside the registers).
+Spells are read as the calendar months they cover, so the result does not depend on how a
+source splits or overlaps its spells:
 
 - entry (tilgang): a month in a follow-up programme after at least 6 months in none;
 - population: each person's first entry in 2013–2018;
@@ -21,8 +22,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from helpers.contract import FOLLOW_UP_CODES, REDUCED_CAPACITY_GROUPS, Extract
+from helpers.contract import (
+    DATE_DTYPE,
+    FOLLOW_UP_CODES,
+    REDUCED_CAPACITY_GROUPS,
+    TABLES,
+    Extract,
+    to_arrow,
+)
+from helpers.engine import Dialect, Stage
 
 FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR = 2013, 2018
 GAP_MONTHS = 6          # months in no follow-up programme that make the next month an entry
@@ -84,34 +94,12 @@ def month_label(months) -> np.ndarray:
     )
 
 
-@dataclass
-class MonthGrid:
-    """Person × month indicators for everyone with a follow-up spell.
-
-    Column c of each matrix is calendar month `first_month + c`; the last column is the
-    month of `uttrekksdato` (later months are unobserved). Months before `observed_from`
-    (uttrekk.json's observasjonsstart) count for nothing: every matrix is false there.
-    """
-    persons: pd.Index
-    first_month: int
-    last_month: int
-    follow_up: np.ndarray
-    job_strict: np.ndarray
-    employed: np.ndarray  # in job (plain): employed >= 4 h/week, whatever the programme
-    registered: np.ndarray
-    reduced_capacity: np.ndarray
-    observed_from: int | None = None
-
-    def __post_init__(self):
-        if self.observed_from is None:
-            self.observed_from = self.first_month
-
-    @property
-    def n_months(self) -> int:
-        return self.last_month - self.first_month + 1
-
-    def column(self, month: int) -> int:
-        return month - self.first_month
+# The programme the month before entry (Figur 3.6): for a person in several programmes
+# that month, the first of these codes wins.
+PROGRAMME_BEFORE_PRIORITY = (
+    "ARBEIDSPRAKSIS", "AVKLARING", "LONNSTILSKUDD", "ANNEN_OPPFOLGING", "OPPLAERING",
+    "ARBEIDSFORBEREDENDE", "TILRETTELAGT_ARBEID", "ANNET",
+)
 
 
 def spell_months(spells: pd.DataFrame, last_month: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,280 +111,423 @@ def spell_months(spells: pd.DataFrame, last_month: int) -> tuple[np.ndarray, np.
 
 def coverage_matrix(spells: pd.DataFrame, persons: pd.Index, first_month: int,
                     last_month: int, mask: np.ndarray | None = None) -> np.ndarray:
-    """Boolean person × month matrix: does any of the spells (those where `mask` is true)
-    cover a day of the month. Persons not in `persons` are ignored."""
-    return _SpellMonths(spells, persons, last_month).cover(first_month, mask)
+    """Boolean person × month matrix (months first_month … last_month): does any of the
+    spells (those where `mask` is true) cover a day of the month. Persons not in `persons`
+    are ignored. Used for the trials' small samples (helpers.trial_data)."""
+    rows = persons.get_indexer(spells["person_id"]) if len(spells) else np.empty(0, np.intp)
+    start, end = spell_months(spells, last_month) if len(spells) else \
+        (np.empty(0, np.int64), np.empty(0, np.int64))
+    n_months = last_month - first_month + 1
+    keep = (rows >= 0) & (end >= first_month) & (start <= last_month) & (end >= start)
+    if mask is not None:
+        keep &= mask
+    first = np.clip(start[keep], first_month, last_month) - first_month
+    last = np.clip(end[keep], first_month, last_month) - first_month
+    # Running count of open spells: +1 in the first month, −1 after the last.
+    counts = np.zeros((len(persons), n_months + 1), dtype=np.int16)
+    np.add.at(counts, (rows[keep], first), 1)
+    np.add.at(counts, (rows[keep], last + 1), -1)
+    np.cumsum(counts, axis=1, out=counts)
+    return counts[:, :n_months] > 0
 
 
-class _SpellMonths:
-    """A spell table's grid rows and first/last months, computed once and then turned into
-    coverage matrices for any subset of its spells."""
+# --- The definitions, in SQL ------------------------------------------------------------
+#
+# Months are integers (year * 12 + month - 1). A spell covers the months from its start to
+# its end (an ongoing one to the month of uttrekksdato), never before observasjonsstart.
+# Each entrant's status in the months around entry is a bit mask: bit k is month
+# entry - MONTHS_BEFORE + k, so a mask holds MONTHS_BEFORE + 1 + MONTHS_AFTER months.
 
-    def __init__(self, spells: pd.DataFrame, persons: pd.Index, last_month: int):
-        self.n_persons = len(persons)
-        self.last_month = last_month
-        self.rows = persons.get_indexer(spells["person_id"]) if len(spells) else \
-            np.empty(0, dtype=np.intp)
-        self.start, self.end = spell_months(spells, last_month) if len(spells) else \
-            (np.empty(0, np.int64), np.empty(0, np.int64))
-
-    def cover(self, first_month: int, mask: np.ndarray | None = None) -> np.ndarray:
-        n_months = self.last_month - first_month + 1
-        keep = (self.rows >= 0) & (self.end >= first_month) & (self.start <= self.last_month) \
-            & (self.end >= self.start)
-        if mask is not None:
-            keep &= mask
-        rows = self.rows[keep]
-        start = np.clip(self.start[keep], first_month, self.last_month) - first_month
-        end = np.clip(self.end[keep], first_month, self.last_month) - first_month
-        # Running count of open spells: +1 in the first month, −1 after the last.
-        counts = np.zeros((self.n_persons, n_months + 1), dtype=np.int16)
-        np.add.at(counts, (rows, start), 1)
-        np.add.at(counts, (rows, end + 1), -1)
-        np.cumsum(counts, axis=1, out=counts)
-        return counts[:, :n_months] > 0
+MONTHS_BEFORE = HISTORY_MONTHS
+MONTHS_AFTER = max(OUTCOME_HORIZONS)
+GRID_MEASURES = ("follow_up", "job_strict", "employed", "registered", "reduced_capacity")
+# Running windows (reach, then the running count of new runs) read rows made distinct
+# first: with ties in their ORDER BY, two windows could order tied rows apart.
+# Months to the end of a spell that never ends, in days; far beyond any real date.
+_OPEN_END_DAY = 99_999_999
+INPUT_COLUMNS = {  # what the definitions read of each table
+    "personer": ("person_id", "fodselsar", "kjonn", "landgruppe", "utdanning"),
+    "tiltak": ("person_id", "tiltakskode", "fra_dato", "til_dato", "leverandor_id",
+               "nav_kontor", "fylke"),
+    "arbeidsforhold": ("person_id", "fra_dato", "til_dato", "timer_per_uke"),
+    "ytelser": ("person_id", "ytelse", "diagnosegruppe", "fra_dato", "til_dato"),
+    "brukerstatus": ("person_id", "innsatsgruppe", "fra_dato", "til_dato"),
+    "leverandorer": ("leverandor_id", "leverandortype"),
+    "fylker": ("fylke", "overgang_dato"),
+    "ledighet": ("fylke", "kvartal", "ledighetsrate"),
+}
 
 
-def build_grid(extract: Extract) -> MonthGrid:
-    """The month grid of every person with a follow-up spell, from 24 months before the
-    first possible entry (2013-01) to the month of `uttrekksdato`."""
-    tiltak = extract["tiltak"]
-    is_follow_up = tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool)
-    persons = pd.Index(pd.unique(tiltak.loc[is_follow_up, "person_id"]), name="person_id")
-    first_month = FIRST_ENTRY_YEAR * 12 - HISTORY_MONTHS
-    last_month = last_observed_month(extract)
-    if last_month < FIRST_ENTRY_YEAR * 12:
-        raise ValueError(
-            f"uttrekksdato {extract.uttrekksdato.date()} ligger før {FIRST_ENTRY_YEAR}: "
-            "uttrekket dekker ingen tilganger i analyseperioden"
+def _codes(codes) -> str:
+    return ", ".join(f"'{c}'" for c in codes)
+
+
+def _order(column: str, codes) -> str:
+    """A CASE giving each code its place in `codes` (others last)."""
+    whens = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(codes))
+    return f"CASE {column} {whens} ELSE {len(codes)} END"
+
+
+def _month(column: str) -> str:
+    return f"(year({column}) * 12 + month({column}) - 1)"
+
+
+
+
+def _merge_touching(dialect: Dialect, source: str, keys: list[str]) -> str:
+    """SQL: pieces of one spell as one. Rows of `source` with equal `keys` (a missing value
+    equal to a missing one) whose spells overlap or touch (the next starts no later than the
+    day after the previous ends; an ongoing one never ends) become one spell from the first
+    start to the last end (ongoing if any piece is)."""
+    by = ", ".join(keys)
+    return f"""
+      WITH days AS (
+        SELECT DISTINCT {by}, fra_dato, til_dato, {dialect.day('fra_dato')} AS first_day,
+               coalesce({dialect.day('til_dato')}, {_OPEN_END_DAY}) AS last_day
+        FROM {source}),
+      reach AS (
+        SELECT *, max(last_day) OVER (PARTITION BY {by} ORDER BY first_day, last_day
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+        FROM days),
+      pieces AS (
+        SELECT *, sum(CASE WHEN reached IS NULL OR first_day > reached + 1 THEN 1 ELSE 0 END)
+                   OVER (PARTITION BY {by} ORDER BY first_day, last_day
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS piece
+        FROM reach)
+      SELECT {by}, min(fra_dato) AS fra_dato,
+             CASE WHEN max(CASE WHEN til_dato IS NULL THEN 1 ELSE 0 END) = 1 THEN NULL
+                  ELSE max(til_dato) END AS til_dato
+      FROM pieces GROUP BY {by}, piece"""
+
+
+def _covering_entry(merged: str) -> str:
+    """SQL: the spells of `merged` that cover their person's entry month."""
+    return f"""
+      SELECT s.*, n.entry_month FROM ({merged}) s JOIN entrants n ON s.person_id = n.person_id
+      WHERE {_month('s.fra_dato')} <= n.entry_month
+        AND (s.til_dato IS NULL OR {_month('s.til_dato')} >= n.entry_month)"""
+
+
+def frame_stages(dialect: Dialect, first_month: int, last_month: int,
+                 observed_from: int) -> list[Stage]:
+    """The analysis frame's definitions (DATA_CONTRACT.md, Definitions) as SQL stages.
+
+    `first_month`: 24 months before the first possible entry; `last_month`: the month of
+    uttrekksdato; `observed_from`: the first observed month (observasjonsstart, not before
+    `first_month`). The stages end in `frame_rows` (one row per entrant) and
+    `entrant_status` (each entrant's months around entry as bit masks)."""
+    o, last = observed_from, last_month
+    lo = max(FIRST_ENTRY_YEAR * 12, o + GAP_MONTHS)
+    hi = min(LAST_ENTRY_YEAR * 12 + 11, last)
+    fu = _codes(FOLLOW_UP_CODES)
+
+    def months(alias: str = "") -> tuple[str, str]:
+        """A spell's observed first and last month."""
+        a = f"{alias}." if alias else ""
+        return (f"greatest({_month(a + 'fra_dato')}, {o})",
+                f"least(coalesce({_month(a + 'til_dato')}, {last}), {last})")
+
+    s, e = months()
+    stages = [
+        # Follow-up spells as observed month ranges, then joined into runs wherever fewer
+        # than GAP_MONTHS months in no follow-up programme separate them.
+        Stage("follow_up_spells", f"""
+          SELECT DISTINCT person_id, first_month, last_month FROM (
+            SELECT person_id, {s} AS first_month, {e} AS last_month
+            FROM tiltak WHERE tiltakskode IN ({fu})) t
+          WHERE last_month >= first_month"""),
+        Stage("follow_up_runs", f"""
+          WITH reach AS (
+            SELECT *, max(last_month) OVER (PARTITION BY person_id
+                       ORDER BY first_month, last_month
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+            FROM follow_up_spells),
+          runs AS (
+            SELECT *, sum(CASE WHEN reached IS NULL OR first_month > reached + {GAP_MONTHS}
+                               THEN 1 ELSE 0 END)
+                       OVER (PARTITION BY person_id ORDER BY first_month, last_month
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
+            FROM reach)
+          SELECT person_id, min(first_month) AS first_month, max(last_month) AS last_month
+          FROM runs GROUP BY person_id, run"""),
+        # Entry: the first month of a run, with GAP_MONTHS observed months in none before
+        # it; the population is each person's first entry in FIRST..LAST_ENTRY_YEAR. The
+        # run's last month ends the participation.
+        Stage("entrants", f"""
+          SELECT person_id, first_month AS entry_month, last_month AS run_end FROM (
+            SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY first_month) AS k
+            FROM follow_up_runs WHERE first_month BETWEEN {lo} AND {hi}) r
+          WHERE k = 1"""),
+        # The spell that starts the entry: of the follow-up spells covering the entry
+        # month (pieces of one spell joined), the one that starts first; ties: Arbeid med
+        # bistand, Oppfølging, Utvidet; then ongoing; then the later til_dato; then the
+        # lower leverandor_id, nav_kontor, fylke (missing last).
+        Stage("entry_spell", f"""
+          SELECT person_id, tiltakskode, leverandor_id, nav_kontor, fylke, fra_dato FROM (
+            SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY fra_dato,
+                     {_order('tiltakskode', _CODE_ORDER)},
+                     CASE WHEN til_dato IS NULL THEN 0 ELSE 1 END, til_dato DESC,
+                     leverandor_id ASC NULLS LAST, nav_kontor ASC NULLS LAST,
+                     fylke ASC NULLS LAST) AS k
+            FROM ({_covering_entry(_merge_touching(dialect, f'''(
+                SELECT t.* FROM tiltak t JOIN entrants n ON t.person_id = n.person_id
+                WHERE t.tiltakskode IN ({fu}))''',
+                ["person_id", "tiltakskode", "leverandor_id", "nav_kontor", "fylke"]))}) c
+          ) r WHERE k = 1"""),
+        # AAP in the entry month: a known diagnosis wins, then the latest start, then
+        # psykisk, muskel_skjelett, annen; AAP with no diagnosis is 'ukjent'.
+        Stage("aap_at_entry", f"""
+          SELECT person_id, coalesce(diagnosegruppe, 'ukjent') AS aap_diagnosis FROM (
+            SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY
+                     CASE WHEN diagnosegruppe IS NULL THEN 1 ELSE 0 END, fra_dato DESC,
+                     {_order('diagnosegruppe', _DIAGNOSIS_ORDER)}) AS k
+            FROM ({_covering_entry(_merge_touching(dialect, '''(
+                SELECT y.* FROM ytelser y JOIN entrants n ON y.person_id = n.person_id
+                WHERE y.ytelse = 'AAP')''', ["person_id", "diagnosegruppe"]))}) c
+          ) r WHERE k = 1"""),
+    ]
+    # Status month by month around entry, as bit masks. "blocking": a programme other
+    # than a follow-up programme or wage subsidy (it makes a job month not a job month).
+    sources = {
+        "follow_up": f"SELECT person_id, fra_dato, til_dato FROM tiltak WHERE tiltakskode IN ({fu})",
+        "blocking": "SELECT person_id, fra_dato, til_dato FROM tiltak "
+                    f"WHERE tiltakskode NOT IN ({_codes(JOB_COMPATIBLE_CODES)})",
+        "employed": "SELECT person_id, fra_dato, til_dato FROM arbeidsforhold "
+                    f"WHERE timer_per_uke >= {MIN_WEEKLY_HOURS}",
+        "registered": "SELECT person_id, fra_dato, til_dato FROM brukerstatus",
+        "reduced_capacity": "SELECT person_id, fra_dato, til_dato FROM brukerstatus "
+                            f"WHERE innsatsgruppe IN ({_codes(REDUCED_CAPACITY_GROUPS)})",
+    }
+    spans = " UNION ALL ".join(f"SELECT '{name}' AS measure, * FROM ({sql}) q{i}"
+                               for i, (name, sql) in enumerate(sources.items()))
+    s, e = months("x")
+    pivot = ",\n".join(f"bit_or(CASE WHEN measure = '{m}' THEN bits END) AS {m}"
+                       for m in sources)
+    stages.append(Stage("entrant_masks", f"""
+      WITH windows AS (
+        SELECT x.person_id, x.measure, n.entry_month,
+               greatest({s}, n.entry_month - {MONTHS_BEFORE}) AS first_month,
+               least({e}, n.entry_month + {MONTHS_AFTER}) AS last_month
+        FROM ({spans}) x JOIN entrants n ON x.person_id = n.person_id),
+      spans AS (
+        SELECT person_id, measure,
+               {dialect.bit(f'last_month - entry_month + {MONTHS_BEFORE + 1}')}
+               - {dialect.bit(f'first_month - entry_month + {MONTHS_BEFORE}')} AS bits
+        FROM windows WHERE last_month >= first_month)
+      SELECT person_id, {pivot} FROM spans GROUP BY person_id"""))
+    before = _codes(PROGRAMME_BEFORE_PRIORITY)
+    s, e = months("t")
+    stages.append(Stage("programme_before", f"""
+      SELECT person_id, tiltakskode AS programme_before FROM (
+        SELECT t.person_id, t.tiltakskode, row_number() OVER (PARTITION BY t.person_id
+                 ORDER BY {_order('t.tiltakskode', PROGRAMME_BEFORE_PRIORITY)}) AS k
+        FROM tiltak t JOIN entrants n ON t.person_id = n.person_id
+        WHERE t.tiltakskode IN ({before})
+          AND {_month('t.fra_dato')} <= n.entry_month - 1
+          AND least(coalesce({_month('t.til_dato')}, {last}), {last}) >= n.entry_month - 1
+      ) r WHERE k = 1"""))
+    stages.append(Stage("entrant_status", """
+      SELECT n.person_id, n.entry_month, coalesce(m.follow_up, 0) AS follow_up,
+             coalesce(m.employed, 0) & ~coalesce(m.blocking, 0) AS job_strict,
+             coalesce(m.employed, 0) AS employed, coalesce(m.registered, 0) AS registered,
+             coalesce(m.reduced_capacity, 0) AS reduced_capacity, p.programme_before
+      FROM entrants n LEFT JOIN entrant_masks m ON n.person_id = m.person_id
+      LEFT JOIN programme_before p ON n.person_id = p.person_id"""))
+    stages.append(Stage("quarters", """
+      SELECT fylke, CAST(substr(kvartal, 1, 4) AS INT) AS year,
+             CAST(substr(kvartal, 6, 1) AS INT) AS quarter, ledighetsrate FROM ledighet"""))
+    at_entry = dialect.bit(str(MONTHS_BEFORE))
+    jobs = ",\n".join(
+        f"CASE WHEN n.entry_month + {h} <= {last} THEN "
+        f"(m.job_strict & {dialect.bit(str(MONTHS_BEFORE + h))}) <> 0 END AS job_{h}"
+        for h in OUTCOME_HORIZONS)
+    rates = ",\n".join(f"u{h}.ledighetsrate AS unemployment_{h}" for h in OUTCOME_HORIZONS)
+    joins = "\n".join(
+        f"LEFT JOIN quarters u{h} ON u{h}.fylke = s.fylke "
+        f"AND u{h}.year = CAST(floor((n.entry_month + {h}) / 12) AS INT) "
+        f"AND u{h}.quarter = CAST(floor(((n.entry_month + {h}) % 12) / 3) AS INT) + 1"
+        for h in OUTCOME_HORIZONS)
+    stages.append(Stage("frame_rows", f"""
+      SELECT n.person_id, n.entry_month, s.fra_dato AS entry_date,
+             CASE WHEN s.tiltakskode = 'UTVIDET_OPPFOLGING' THEN 'utvidet'
+                  WHEN s.tiltakskode = 'OPPFOLGING' AND s.fra_dato >= f.overgang_dato THEN 'nytt'
+                  ELSE 'gammelt' END AS programme,
+             s.tiltakskode AS programme_code,
+             coalesce(l.leverandortype, 'ukjent') AS provider_type,
+             s.leverandor_id, s.fylke, s.nav_kontor,
+             CAST(floor(n.entry_month / 12) AS BIGINT) - p.fodselsar AS age,
+             coalesce(p.kjonn = 'K', false) AS female,
+             coalesce(p.landgruppe IN (2, 3), false) AS immigrant,
+             p.landgruppe, coalesce(p.utdanning, 'ukjent') AS education,
+             coalesce(a.aap_diagnosis, 'ikke_aap') AS aap_diagnosis,
+             (m.reduced_capacity & {at_entry}) <> 0 AS reduced_capacity,
+             (m.job_strict & {at_entry}) <> 0 AS job_at_entry,
+             CAST(bit_count(m.job_strict & ({at_entry} - 1)) AS BIGINT) AS months_in_job_24,
+             {jobs},
+             {rates},
+             n.run_end - n.entry_month + 1 AS duration,
+             least(n.run_end - n.entry_month + 1, 12) AS duration_first_year,
+             n.run_end + {GAP_MONTHS} > {last} AS duration_censored
+      FROM entrants n
+      JOIN entry_spell s ON n.person_id = s.person_id
+      JOIN entrant_status m ON n.person_id = m.person_id
+      LEFT JOIN personer p ON n.person_id = p.person_id
+      LEFT JOIN leverandorer l ON s.leverandor_id = l.leverandor_id
+      LEFT JOIN fylker f ON s.fylke = f.fylke
+      LEFT JOIN aap_at_entry a ON n.person_id = a.person_id
+      {joins}"""))
+    return stages
+
+
+@dataclass
+class EntrantMonths:
+    """Each entrant's status month by month around entry, from MONTHS_BEFORE months before
+    the entry month to MONTHS_AFTER after it (the series of Figur 3.5–3.7 and 4.1).
+
+    `masks[measure]` holds one integer per entrant (in the order of `persons`); bit k is
+    the month entry − MONTHS_BEFORE + k. Months after uttrekksdato (`last_month`) and
+    before observasjonsstart count for nothing. `programme_before`: the code of the other
+    programme the month before entry (PROGRAMME_BEFORE_PRIORITY), None when none."""
+    persons: pd.Index
+    entry_month: np.ndarray
+    last_month: int
+    masks: dict[str, np.ndarray]
+    programme_before: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per entrant: person_id, entry_month, the masks, programme_before."""
+        return pd.DataFrame({"person_id": self.persons.to_numpy(),
+                             "entry_month": self.entry_month, **self.masks,
+                             "programme_before": self.programme_before})
+
+    @classmethod
+    def from_frame(cls, status: pd.DataFrame, last_month: int) -> EntrantMonths:
+        """The months of `status` (rows as `to_frame` writes them, or as the engine returns)."""
+        before = status["programme_before"]
+        return cls(
+            persons=pd.Index(status["person_id"].astype(str), name="person_id"),
+            entry_month=status["entry_month"].to_numpy(dtype=np.int64),
+            last_month=int(last_month),
+            masks={m: status[m].to_numpy(dtype=np.int64) for m in GRID_MEASURES},
+            programme_before=before.astype(object).where(before.notna(), None).to_numpy(),
         )
-    programmes = _SpellMonths(tiltak, persons, last_month)
-    compatible = tiltak["tiltakskode"].isin(JOB_COMPATIBLE_CODES).to_numpy(dtype=bool)
-    jobs = extract["arbeidsforhold"]
-    employed = _SpellMonths(jobs, persons, last_month).cover(
-        first_month, (jobs["timer_per_uke"] >= MIN_WEEKLY_HOURS).to_numpy(dtype=bool))
-    job_strict = employed & ~programmes.cover(first_month, ~compatible)
-    status = extract["brukerstatus"]
-    statuses = _SpellMonths(status, persons, last_month)
-    reduced = status["innsatsgruppe"].isin(REDUCED_CAPACITY_GROUPS).to_numpy(dtype=bool)
-    grid = MonthGrid(
-        persons=persons,
-        first_month=first_month,
-        last_month=last_month,
-        follow_up=programmes.cover(first_month, is_follow_up),
-        job_strict=job_strict,
-        employed=employed,
-        registered=statuses.cover(first_month),
-        reduced_capacity=statuses.cover(first_month, reduced),
-        observed_from=max(observation_start_month(extract), first_month),
-    )
-    unobserved = grid.column(grid.observed_from)
-    for name in GRID_MEASURES:
-        getattr(grid, name)[:, :unobserved] = False
-    return grid
+
+    def matrix(self, measure: str, rows: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Boolean rows × offsets matrix of `measure` (offsets relative to entry)."""
+        bits = (offsets + MONTHS_BEFORE).astype(np.uint64)
+        masks = self.masks[measure][rows].astype(np.uint64)
+        return ((masks[:, None] >> bits[None, :]) & np.uint64(1)).astype(bool)
 
 
-def _running_count(matrix: np.ndarray) -> np.ndarray:
-    """Months true so far, with a leading zero column: out[:, c] = matrix[:, :c].sum(1)."""
-    out = np.zeros((matrix.shape[0], matrix.shape[1] + 1), dtype=np.int16)
-    np.cumsum(matrix, axis=1, dtype=np.int16, out=out[:, 1:])
+def _input_tables(extract: Extract) -> dict[str, pa.Table]:
+    """The columns the definitions read, as Arrow tables with the contract's types (an
+    absent optional table as an empty one)."""
+    out = {}
+    for name, columns in INPUT_COLUMNS.items():
+        df = extract.tables.get(name)
+        if df is None:
+            df = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        out[name] = to_arrow(TABLES[name], df[list(columns)])
     return out
 
 
-def first_entries(grid: MonthGrid) -> pd.DataFrame:
-    """Each person's first entry in 2013–2018: columns person_id, row (in the grid), month.
-    An entry needs 6 observed months in no follow-up programme before it."""
-    fu = grid.follow_up
-    done = _running_count(fu)
-    lo = max(grid.column(FIRST_ENTRY_YEAR * 12), grid.column(grid.observed_from) + GAP_MONTHS)
-    hi = min(grid.column(LAST_ENTRY_YEAR * 12 + 11), grid.n_months - 1)
-    cols = np.arange(lo, max(hi + 1, lo))
-    months_before = done[:, cols] - done[:, cols - GAP_MONTHS]
-    is_entry = fu[:, cols] & (months_before == 0)
-    has_entry = is_entry.any(axis=1)
-    rows = np.flatnonzero(has_entry)
-    entry_col = cols[is_entry[rows].argmax(axis=1)]
-    return pd.DataFrame({
-        "person_id": grid.persons[rows],
-        "row": rows,
-        "month": entry_col + grid.first_month,
-    })
+def _month_parameters(meta: dict) -> tuple[int, int, int]:
+    """(first month of the history, month of uttrekksdato, first observed month) of the
+    extract whose uttrekk.json is `meta`."""
+    first_month = FIRST_ENTRY_YEAR * 12 - HISTORY_MONTHS
+    date = pd.Timestamp(meta["uttrekksdato"])
+    last_month = date.year * 12 + date.month - 1
+    if last_month < FIRST_ENTRY_YEAR * 12:
+        raise ValueError(
+            f"uttrekksdato {date.date()} ligger før {FIRST_ENTRY_YEAR}: "
+            "uttrekket dekker ingen tilganger i analyseperioden"
+        )
+    start = pd.Timestamp(meta.get("observasjonsstart") or DEFAULT_OBSERVATION_START)
+    return first_month, last_month, max(start.year * 12 + start.month - 1, first_month)
 
 
-def _covering(spells: pd.DataFrame, entries: pd.DataFrame, last_month: int,
-              offset: int = 0) -> pd.DataFrame:
-    """Spells that cover each entrant's entry month (+ offset), joined to the entrant."""
-    spells = spells[spells["person_id"].isin(entries["person_id"]).to_numpy(dtype=bool)].copy()
-    spells["_start"], spells["_end"] = spell_months(spells, last_month)
-    joined = entries[["person_id", "month"]].merge(spells, on="person_id", how="inner")
-    target = joined["month"] + offset
-    return joined[(joined["_start"] <= target) & (joined["_end"] >= target)]
+_FRAME_TYPES = {
+    "age": "Int64", "landgruppe": "Int64", "months_in_job_24": "int64", "duration": "int64",
+    "duration_first_year": "int64", "female": bool, "immigrant": bool,
+    "reduced_capacity": bool, "job_at_entry": bool, "duration_censored": bool,
+    **{f"job_{h}": "boolean" for h in OUTCOME_HORIZONS},
+    **{f"unemployment_{h}": "float64" for h in OUTCOME_HORIZONS},
+}
 
 
-def merge_touching(spells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Pieces of one spell as one: rows with equal `keys` (a missing value equal to a missing
-    one) whose spells overlap or touch (the next starts no later than the day after the
-    previous ends; an open spell never ends) become one row from the first start to the
-    last end (open if any piece is). Other columns are the first piece's."""
-    if len(spells) == 0:
-        return spells
-    group = spells.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-    order = np.lexsort((spells["fra_dato"].to_numpy(), group))
-    s = spells.iloc[order].reset_index(drop=True)
-    group = group[order]
-    never = np.datetime64("9999-12-31", "us")
-    start = s["fra_dato"].to_numpy(dtype="datetime64[us]")
-    end = s["til_dato"].to_numpy(dtype="datetime64[us]")
-    end = np.where(np.isnat(end), never, end)
-    reach = pd.Series(end).groupby(group).cummax().to_numpy(dtype="datetime64[us]")
-    previous_reach = np.roll(reach, 1)
-    first_of_group = np.r_[True, group[1:] != group[:-1]]
-    new_spell = first_of_group | (start > previous_reach + np.timedelta64(1, "D"))
-    spell_id = np.cumsum(new_spell) - 1
-    merged = s[new_spell].reset_index(drop=True)
-    last_end = pd.Series(end).groupby(spell_id).max().to_numpy(dtype="datetime64[us]")
-    merged["til_dato"] = pd.Series(np.where(last_end == never, np.datetime64("NaT"), last_end),
-                                   dtype=s["til_dato"].dtype)
-    return merged
+def analysis(extract: Extract, engine=None, progress: bool = False,
+             ) -> tuple[pd.DataFrame, EntrantMonths]:
+    """The analysis frame (one row per entrant, FRAME_COLUMNS, sorted by person_id; README
+    "The analysis frame" documents every column) and each entrant's months around entry,
+    computed by `engine` (helpers.engine; when None, the one HELPERS_ENGINE names, by
+    default an embedded DuckDB) from the loaded, validated `extract`."""
+    tables = _input_tables(extract)
+    return analysis_of_registered(
+        extract.meta, engine, progress,
+        register=lambda e: [e.register(name, table) for name, table in tables.items()])
 
 
-_ENTRY_SPELL_KEYS = ["person_id", "tiltakskode", "leverandor_id", "nav_kontor", "fylke"]
+def analysis_of_files(folder, meta: dict, engine=None, progress: bool = False,
+                      ) -> tuple[pd.DataFrame, EntrantMonths]:
+    """As `analysis`, with the engine reading the extract's Parquet files itself (nothing
+    through pandas): for an extract already validated (`python -m helpers validate`) whose
+    files hold the contract's types, as helpers.contract.write_extract and the generator
+    write them. An absent optional table counts as empty. `meta`: its uttrekk.json."""
+    from pathlib import Path
+
+    def register(engine):
+        for name, columns in INPUT_COLUMNS.items():
+            path = Path(folder) / f"{name}.parquet"
+            if path.is_file():
+                engine.register_parquet(name, path, columns)
+            else:
+                engine.register(name, to_arrow(TABLES[name], pd.DataFrame(
+                    {c: pd.Series([], dtype=object) for c in columns})))
+
+    return analysis_of_registered(meta, engine, progress, register=register)
 
 
-def _entry_spells(extract: Extract, entries: pd.DataFrame, last_month: int) -> pd.DataFrame:
-    """The follow-up spell that starts each entry (DATA_CONTRACT.md, Entry): of the spells
-    covering the entry month, pieces of one spell merged, the one that starts first; ties:
-    Arbeid med bistand, Oppfølging, Utvidet; then the later til_dato (ongoing latest); then
-    the lower leverandor_id, nav_kontor, fylke (text order, missing last)."""
-    tiltak = extract["tiltak"]
-    keep = tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool) & \
-        tiltak["person_id"].isin(entries["person_id"]).to_numpy(dtype=bool)
-    fu = merge_touching(tiltak[keep], _ENTRY_SPELL_KEYS)
-    cov = _covering(fu, entries, last_month)
-    cov = cov.assign(
-        _code=cov["tiltakskode"].map(_CODE_ORDER),
-        _open=cov["til_dato"].isna(),
-    ).sort_values(["person_id", "fra_dato", "_code", "_open", "til_dato", "leverandor_id",
-                   "nav_kontor", "fylke"],
-                  ascending=[True, True, True, False, False, True, True, True],
-                  na_position="last", kind="stable")
-    return cov.drop_duplicates("person_id").set_index("person_id")
+def analysis_of_registered(meta: dict, engine=None, progress: bool = False, register=None,
+                           ) -> tuple[pd.DataFrame, EntrantMonths]:
+    """As `analysis`, on an engine that already holds the tables the definitions read
+    (INPUT_COLUMNS) under their contract names: e.g. a cluster's register tables given to a
+    helpers.engine.SparkEngine with `register_dataframe`. `meta`: the extract's uttrekk.json
+    (uttrekksdato, observasjonsstart); `register(engine)`: registers the tables first."""
+    from helpers import engine as engines
+
+    first_month, last_month, observed_from = _month_parameters(meta)
+    own = engine is None
+    engine = engines.make_engine() if own else engine
+    try:
+        if register is not None:
+            register(engine)
+        stages = frame_stages(engine.dialect, first_month, last_month, observed_from)
+        result = engines.run_stages(engine, stages, {
+            "frame": "SELECT * FROM frame_rows",
+            "status": "SELECT * FROM entrant_status",
+        }, progress=progress)
+    finally:
+        if own:
+            engine.close()
+    frame = engines.to_pandas(result["frame"])
+    frame["entry_month"] = month_label(frame["entry_month"].to_numpy(dtype=np.int64))
+    frame["entry_date"] = frame["entry_date"].astype(DATE_DTYPE)
+    for column, dtype in _FRAME_TYPES.items():
+        frame[column] = frame[column].astype(dtype)
+    frame = frame.sort_values("person_id", kind="stable")
+    status = engines.to_pandas(result["status"]).sort_values("person_id", kind="stable")
+    months = EntrantMonths.from_frame(status, last_month)
+    return frame[FRAME_COLUMNS].reset_index(drop=True), months
 
 
-def _programme(spell: pd.DataFrame, extract: Extract) -> pd.Series:
-    """gammelt / nytt / utvidet from the entry spell's code, start date and county."""
-    transition = extract["fylker"].set_index("fylke")["overgang_dato"]
-    after = spell["fra_dato"] >= spell["fylke"].map(transition)
-    code = spell["tiltakskode"]
-    programme = np.where(code == "UTVIDET_OPPFOLGING", "utvidet",
-                         np.where((code == "OPPFOLGING") & after.fillna(False), "nytt", "gammelt"))
-    return pd.Series(programme, index=spell.index)
+def build_frame(extract: Extract, engine=None) -> pd.DataFrame:
+    """The analysis frame of `extract` (see `analysis`)."""
+    return analysis(extract, engine)[0]
 
 
-def _aap_at_entry(extract: Extract, entries: pd.DataFrame, last_month: int) -> pd.Series:
-    """AAP diagnosis group in the entry month: ikke_aap, psykisk, muskel_skjelett, annen or
-    ukjent (AAP with no diagnosis). With several AAP spells covering it (touching pieces
-    with the same diagnosis merged): a known diagnosis wins, then the latest start, then
-    psykisk, muskel_skjelett, annen."""
-    ytelser = extract["ytelser"]
-    keep = (ytelser["ytelse"] == "AAP").to_numpy(dtype=bool) & \
-        ytelser["person_id"].isin(entries["person_id"]).to_numpy(dtype=bool)
-    merged = merge_touching(ytelser[keep], ["person_id", "diagnosegruppe"])
-    aap = _covering(merged, entries, last_month)
-    aap = aap.assign(_known=aap["diagnosegruppe"].notna(),
-                     _order=aap["diagnosegruppe"].map(_DIAGNOSIS_ORDER)).sort_values(
-        ["person_id", "_known", "fra_dato", "_order"],
-        ascending=[True, False, False, True], na_position="last", kind="stable")
-    first = aap.drop_duplicates("person_id")
-    diagnosis = dict(zip(first["person_id"], first["diagnosegruppe"].astype(object)))
-    return pd.Series(
-        [("ukjent" if pd.isna(diagnosis[p]) else diagnosis[p]) if p in diagnosis else "ikke_aap"
-         for p in entries["person_id"]],
-        index=entries.index, dtype=object)
-
-
-def _quarter_rate(extract: Extract, fylke: pd.Series, months: np.ndarray) -> pd.Series:
-    """The county's unemployment rate in the quarter of each month (null if absent)."""
-    if not extract.has("ledighet"):
-        return pd.Series(np.nan, index=fylke.index)
-    rates = extract["ledighet"].set_index(["fylke", "kvartal"])["ledighetsrate"]
-    rates = rates[~rates.index.duplicated()]
-    quarter = pd.Series(months // 12, index=fylke.index).astype(str) + "Q" + \
-        pd.Series(months % 12 // 3 + 1, index=fylke.index).astype(str)
-    keys = pd.MultiIndex.from_arrays([fylke.astype(object), quarter.astype(object)])
-    return pd.Series(rates.reindex(keys).to_numpy(dtype=float), index=fylke.index)
-
-
-def _durations(grid: MonthGrid, rows: np.ndarray, cols: np.ndarray):
-    """Duration in months (entry month = 1) and whether its end is unobserved."""
-    fu = grid.follow_up[rows]
-    n_months = grid.n_months
-    csum = _running_count(~fu)
-    starts = np.arange(n_months - GAP_MONTHS + 1)
-    run_starts = (csum[:, starts + GAP_MONTHS] - csum[:, starts]) == GAP_MONTHS
-    del csum
-    run_starts &= starts[None, :] > cols[:, None]
-    has_end = run_starts.any(axis=1)
-    first_run = run_starts.argmax(axis=1)
-    last_fu = n_months - 1 - np.argmax(fu[:, ::-1], axis=1)
-    last = np.where(has_end, first_run - 1, last_fu)
-    return last - cols + 1, ~has_end
-
-
-def build_frame(extract: Extract, grid: MonthGrid | None = None) -> pd.DataFrame:
-    """The analysis frame: one row per entrant (first entry in 2013–2018), with the entry's
-    programme, provider, office and county, characteristics at entry, job outcomes 12/18/24
-    months after entry, and duration. README ("The analysis frame") documents every column."""
-    grid = grid or build_grid(extract)
-    entries = first_entries(grid)
-    rows, cols = entries["row"].to_numpy(), entries["month"].to_numpy() - grid.first_month
-    spell = _entry_spells(extract, entries, grid.last_month).reindex(entries["person_id"])
-    persons = extract["personer"].drop_duplicates("person_id").set_index("person_id")
-    persons = persons.reindex(entries["person_id"])
-    entry_year = entries["month"].to_numpy() // 12
-
-    frame = pd.DataFrame({
-        "person_id": entries["person_id"].to_numpy(),
-        "entry_month": month_label(entries["month"]),
-        "entry_date": spell["fra_dato"].to_numpy(),
-        "programme": _programme(spell, extract).to_numpy(),
-        "programme_code": spell["tiltakskode"].to_numpy(),
-    })
-    types = extract["leverandorer"].drop_duplicates("leverandor_id").set_index(
-        "leverandor_id")["leverandortype"]
-    frame["provider_type"] = spell["leverandor_id"].map(types).astype(object).fillna(
-        "ukjent").to_numpy()
-    frame["leverandor_id"] = spell["leverandor_id"].to_numpy()
-    frame["fylke"] = spell["fylke"].to_numpy()
-    frame["nav_kontor"] = spell["nav_kontor"].to_numpy()
-    frame["age"] = pd.array(entry_year, dtype="Int64") - persons["fodselsar"].astype("Int64").array
-    frame["female"] = (persons["kjonn"] == "K").to_numpy()
-    frame["landgruppe"] = persons["landgruppe"].astype("Int64").to_numpy()
-    frame["immigrant"] = frame["landgruppe"].isin([2, 3]).to_numpy()
-    frame["education"] = persons["utdanning"].astype(object).fillna("ukjent").to_numpy()
-    frame["aap_diagnosis"] = _aap_at_entry(extract, entries, grid.last_month).to_numpy()
-    frame["reduced_capacity"] = grid.reduced_capacity[rows, cols]
-    job = grid.job_strict[rows]
-    each = np.arange(len(rows))
-    frame["job_at_entry"] = job[each, cols]
-    history = _running_count(job)
-    frame["months_in_job_24"] = (history[each, cols].astype(np.int64)
-                                 - history[each, cols - HISTORY_MONTHS])
-    del history
-    for horizon in OUTCOME_HORIZONS:
-        target = cols + horizon
-        observed = target < grid.n_months
-        value = job[each, np.minimum(target, grid.n_months - 1)]
-        frame[f"job_{horizon}"] = pd.array(np.where(observed, value, False), dtype="boolean")
-        frame.loc[~observed, f"job_{horizon}"] = pd.NA
-    for horizon in OUTCOME_HORIZONS:
-        frame[f"unemployment_{horizon}"] = _quarter_rate(
-            extract, frame["fylke"], entries["month"].to_numpy() + horizon).to_numpy()
-    duration, censored = _durations(grid, rows, cols)
-    frame["duration"] = duration
-    frame["duration_first_year"] = np.minimum(duration, 12)
-    frame["duration_censored"] = censored
-    return frame[FRAME_COLUMNS].sort_values("person_id", kind="stable").reset_index(drop=True)
+def build_grid(extract: Extract, engine=None) -> EntrantMonths:
+    """Each entrant's months around entry (see `analysis`)."""
+    return analysis(extract, engine)[1]
 
 
 FRAME_FILE_TAG = (b"helpers", b"analysis-frame")  # Parquet metadata of a frame file we wrote
@@ -414,21 +545,29 @@ def is_frame_file(path) -> bool:
 
 
 def cli(argv: list[str]) -> int:
-    """`python -m helpers frame EXTRACT_DIR OUT.parquet`: write the analysis frame. OUT must
-    be a file name: an existing folder, or a file that is not a frame written by this command,
-    is never replaced."""
+    """`python -m helpers frame EXTRACT_DIR OUT.parquet [--engine duckdb|spark]`: validate
+    the extract and write its analysis frame. OUT must be a file name: an existing folder,
+    or a file that is not a frame written by this command, is never replaced."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from helpers import engine as engines
     from helpers.contract import load_extract
     from helpers.files import atomic_path, check_output
 
     parser = argparse.ArgumentParser(prog="python -m helpers frame", description=cli.__doc__)
     parser.add_argument("extract_dir")
     parser.add_argument("out")
+    parser.add_argument("--engine", choices=engines.ENGINES, default=None,
+                        help="where the definitions run (default: $HELPERS_ENGINE, else duckdb)")
     args = parser.parse_args(argv)
     check_output(args.out, "file", is_frame_file)  # refuse before the work, not after
-    frame = build_frame(load_extract(args.extract_dir))
+    extract = load_extract(args.extract_dir)
+    engine = engines.make_engine(args.engine)
+    try:
+        frame = analysis(extract, engine, progress=True)[0]
+    finally:
+        engine.close()
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            FRAME_FILE_TAG[0]: FRAME_FILE_TAG[1]})
@@ -438,64 +577,46 @@ def cli(argv: list[str]) -> int:
     return 0
 
 
-# --- Months around entry (Figur 3.5–3.7) ------------------------------------------------
+# --- Months around entry (Figur 3.5–3.7, 4.1) ------------------------------------------
 
-# The programme the month before entry (Figur 3.6): for a person in several programmes
-# that month, the first of these codes wins.
-PROGRAMME_BEFORE_PRIORITY = (
-    "ARBEIDSPRAKSIS", "AVKLARING", "LONNSTILSKUDD", "ANNEN_OPPFOLGING", "OPPLAERING",
-    "ARBEIDSFORBEREDENDE", "TILRETTELAGT_ARBEID", "ANNET",
-)
-
-
-def _entrant_positions(grid: MonthGrid, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Grid row and entry-month column of each frame row. Raises ValueError if a frame
-    person is not in the grid (numpy would silently take the last row for −1)."""
+def _entrant_rows(grid: EntrantMonths, frame: pd.DataFrame) -> np.ndarray:
+    """The row in `grid` of each frame row. Raises ValueError if a frame person is not an
+    entrant of the grid, or entered in another month (a frame from another extract)."""
     rows = grid.persons.get_indexer(frame["person_id"])
     unknown = int((rows < 0).sum())
     if unknown:
-        raise ValueError(f"{unknown} av {len(rows)} person_id i rammen finnes ikke i "
-                         "månedsgitteret (er rammen bygd fra et annet uttrekk?)")
-    return rows, entry_month_number(frame) - grid.first_month
+        raise ValueError(f"{unknown} av {len(rows)} person_id i rammen finnes ikke blant "
+                         "tilgangene i månedsserien (er rammen bygd fra et annet uttrekk?)")
+    if not np.array_equal(grid.entry_month[rows], entry_month_number(frame)):
+        raise ValueError("rammen og månedsserien har ulike tilgangsmåneder (er rammen bygd "
+                         "fra et annet uttrekk?)")
+    return rows
 
 
-GRID_MEASURES = ("follow_up", "job_strict", "employed", "registered", "reduced_capacity")
-
-
-def entrant_months(grid: MonthGrid, frame: pd.DataFrame, offsets,
+def entrant_months(grid: EntrantMonths, frame: pd.DataFrame, offsets,
                    after_end: bool = False) -> dict[str, np.ndarray]:
     """Each entrant's status in the months `offsets` relative to the entry month (−1 = the
     month before): {measure: boolean entrants × offsets matrix} for GRID_MEASURES.
-    Offsets must fall inside the grid (from 24 months before 2013 to uttrekksdato); with
-    `after_end`, months after uttrekksdato are allowed: they come back False, and the
-    matrix 'observed' says which months are on or before uttrekksdato."""
-    rows, cols = _entrant_positions(grid, frame)
+    Offsets must lie in −MONTHS_BEFORE … MONTHS_AFTER, and on or before uttrekksdato unless
+    `after_end`: then later months come back False, and the matrix 'observed' says which
+    months are on or before uttrekksdato."""
+    rows = _entrant_rows(grid, frame)
     offsets = np.asarray(offsets, dtype=np.int64)
-    take = cols[:, None] + offsets[None, :]
-    late = take >= grid.n_months
-    if take.size and (take.min() < 0 or (late.any() and not after_end)):
-        raise ValueError("måneder utenfor månedsgitteret (før 24 måneder før 2013 eller etter "
-                         "uttrekksdatoen)")
-    clipped = np.minimum(take, grid.n_months - 1)
-    out = {name: getattr(grid, name)[rows[:, None], clipped] & ~late for name in GRID_MEASURES}
+    if offsets.size and (offsets.min() < -MONTHS_BEFORE or offsets.max() > MONTHS_AFTER):
+        raise ValueError(f"måneder utenfor {MONTHS_BEFORE} måneder før til {MONTHS_AFTER} "
+                         "måneder etter tilgangen")
+    late = grid.entry_month[rows][:, None] + offsets[None, :] > grid.last_month
+    if late.any() and not after_end:
+        raise ValueError("måneder etter uttrekksdatoen")
+    out = {name: grid.matrix(name, rows, offsets) & ~late for name in GRID_MEASURES}
     if after_end:
         out["observed"] = ~late
     return out
 
 
-def programme_before_entry(extract: Extract, frame: pd.DataFrame) -> pd.Series:
+def programme_before_entry(grid: EntrantMonths, frame: pd.DataFrame) -> pd.Series:
     """For each entrant, the `tiltakskode` of the labour-market programme (not a follow-up
     programme) the month before entry, the first of PROGRAMME_BEFORE_PRIORITY when several;
     None when in none. Indexed like `frame`."""
-    tiltak = extract["tiltak"]
-    others = tiltak[tiltak["tiltakskode"].isin(list(PROGRAMME_BEFORE_PRIORITY)).to_numpy(bool)]
-    entries = pd.DataFrame({
-        "person_id": frame["person_id"].to_numpy(),
-        "month": entry_month_number(frame),
-    })
-    cov = _covering(others, entries, last_observed_month(extract), offset=-1)
-    priority = {code: i for i, code in enumerate(PROGRAMME_BEFORE_PRIORITY)}
-    cov = cov.assign(_p=cov["tiltakskode"].map(priority)).sort_values(["person_id", "_p"])
-    first = cov.drop_duplicates("person_id")
-    code = dict(zip(first["person_id"], first["tiltakskode"].astype(object)))
-    return pd.Series([code.get(p) for p in frame["person_id"]], index=frame.index, dtype=object)
+    rows = _entrant_rows(grid, frame)
+    return pd.Series(grid.programme_before[rows], index=frame.index, dtype=object)

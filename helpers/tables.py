@@ -711,10 +711,11 @@ def monthly_history(grid, frame: pd.DataFrame, by: str = "programme",
     return counts[["group", "relative_month", "measure", "share", "n"]]
 
 
-def programme_before_labels(extract, frame: pd.DataFrame) -> pd.Series:
+def programme_before_labels(grid, frame: pd.DataFrame) -> pd.Series:
     """Figur 3.6's category of each entrant's programme the month before entry
-    (helpers.spells.programme_before_entry), or 'Ikke i tiltak'. Indexed like `frame`."""
-    codes = programme_before_entry(extract, frame)
+    (helpers.spells.programme_before_entry, from the entrants' months `grid`), or 'Ikke i
+    tiltak'. Indexed like `frame`."""
+    codes = programme_before_entry(grid, frame)
     return codes.map(PROGRAMME_BEFORE_CATEGORIES).fillna(NO_PROGRAMME).astype(object)
 
 

@@ -34,15 +34,17 @@ def test_second_call_reads_the_cache_and_gives_the_same_frame_and_grid(tmp_path,
     def no_building(*args, **kwargs):
         raise AssertionError("built again although the cache holds it")
 
-    monkeypatch.setattr(spells, "build_grid", no_building)
-    monkeypatch.setattr(spells, "build_frame", no_building)
+    monkeypatch.setattr(spells, "analysis", no_building)
     cached_frame, cached_grid = cache.frame_and_grid(extract, cache_dir)
     pd.testing.assert_frame_equal(cached_frame, frame)
     assert list(cached_grid.persons) == list(grid.persons)
-    assert (cached_grid.first_month, cached_grid.last_month, cached_grid.observed_from) == \
-        (grid.first_month, grid.last_month, grid.observed_from)
+    assert cached_grid.last_month == grid.last_month
+    assert np.array_equal(cached_grid.entry_month, grid.entry_month)
+    assert list(cached_grid.programme_before) == list(grid.programme_before)
     for name in spells.GRID_MEASURES:
-        assert np.array_equal(getattr(cached_grid, name), getattr(grid, name)), name
+        assert np.array_equal(cached_grid.masks[name], grid.masks[name]), name
+    # The engine spilled (if at all) inside the cache folder and cleaned up after itself.
+    assert not (cache_dir / ".spill").exists()
 
 
 def test_a_changed_extract_or_changed_code_is_rebuilt_and_the_old_entry_dropped(tmp_path, monkeypatch):

@@ -24,7 +24,7 @@ def listed() -> tuple[set[str], set[str]]:
         if line.startswith("# ---"):
             section = "tools" if "tools" in line else "imported"
             continue
-        name = line.split("#")[0].strip()
+        name = re.split(r"[<>=!~;\[ ]", line.split("#")[0].strip())[0]  # without versions
         if name and section:
             (tools if section == "tools" else imported).add(_normal(name))
     return imported, tools

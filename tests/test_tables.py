@@ -461,19 +461,24 @@ def test_monthly_history_statuses_cannot_be_recovered_from_100_percent():
 def test_property_monthly_history_statuses_are_not_recoverable(seed):
     # A random grid and frame: in every group and month whose n is shown, no hidden status
     # is n minus the visible others, and every shown share passes the complement rule.
-    from helpers.spells import MonthGrid
+    from helpers.spells import EntrantMonths
     from helpers.tables import monthly_history
 
     rng = np.random.default_rng(seed)
-    n_persons, first = int(rng.integers(10, 60)), 2011 * 12
-    registered = rng.random((n_persons, 48)) < rng.uniform(0.5, 0.99)
-    grid = MonthGrid(
-        persons=pd.Index([f"p{i}" for i in range(n_persons)]), first_month=first,
-        last_month=first + 47, follow_up=np.zeros((n_persons, 48), bool),
-        job_strict=(job := rng.random((n_persons, 48)) < rng.uniform(0.01, 0.3)),
-        employed=job | (rng.random((n_persons, 48)) < 0.05),
-        registered=registered,
-        reduced_capacity=registered & (rng.random((n_persons, 48)) < rng.uniform(0.05, 0.95)))
+    n_persons, width = int(rng.integers(10, 60)), 49  # months −24 … 24 around entry
+    registered = rng.random((n_persons, width)) < rng.uniform(0.5, 0.99)
+    job = rng.random((n_persons, width)) < rng.uniform(0.01, 0.3)
+    matrices = {
+        "follow_up": np.zeros((n_persons, width), bool), "job_strict": job,
+        "employed": job | (rng.random((n_persons, width)) < 0.05), "registered": registered,
+        "reduced_capacity": registered & (rng.random((n_persons, width)) < rng.uniform(0.05, 0.95)),
+    }
+    bits = np.int64(1) << np.arange(width, dtype=np.int64)
+    grid = EntrantMonths(
+        persons=pd.Index([f"p{i}" for i in range(n_persons)]),
+        entry_month=np.full(n_persons, 2013 * 12 + 5), last_month=2020 * 12 + 11,
+        masks={name: (m * bits).sum(axis=1) for name, m in matrices.items()},
+        programme_before=np.full(n_persons, None))
     frame = pd.DataFrame({"person_id": grid.persons[rng.permutation(n_persons)],
                           "entry_month": "2013-06",
                           "programme": rng.choice(["gammelt", "nytt"], n_persons, p=[0.8, 0.2])})
@@ -486,11 +491,12 @@ def test_property_monthly_history_statuses_are_not_recoverable(seed):
             assert g["share"].isna().all()
             continue
         members = positions[(frame["programme"] == group).to_numpy()]
-        col = 2013 * 12 + 5 + month - first
-        reg = grid.registered[members, col]
-        red = grid.reduced_capacity[members, col]
+        col = month + 24
+        reg = matrices["registered"][members, col]
+        red = matrices["reduced_capacity"][members, col]
         persons = {"reduced_capacity": red.sum(), "other_registered": (reg & ~red).sum(),
-                   "not_registered": (~reg).sum(), "job_strict": grid.job_strict[members, col].sum()}
+                   "not_registered": (~reg).sum(),
+                   "job_strict": matrices["job_strict"][members, col].sum()}
         share = g.set_index("measure")["share"]
         statuses = ["reduced_capacity", "other_registered", "not_registered"]
         hidden = [s for s in statuses if np.isnan(share[s])]
@@ -516,7 +522,7 @@ def test_programme_before_labels_group_codes_into_figure_categories():
     b.tiltak("z", "2014-05-20", "2014-06-10", kode="TILRETTELAGT_ARBEID", leverandor=None)
     extract = b.build()
     frame = build_frame(extract)
-    labels = dict(zip(frame["person_id"], programme_before_labels(extract, frame)))
+    labels = dict(zip(frame["person_id"], programme_before_labels(build_grid(extract), frame)))
     assert labels == {"x": "Arbeidspraksis", "y": "Ikke i tiltak", "z": "Andre tiltak"}
 
 
