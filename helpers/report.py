@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.cache import frame_and_grid
+from helpers.cache import frame_and_grid, validated_extract
 from helpers.contract import Extract, load_extract
 from helpers.prose import no_entrants, norwegian_date
 from helpers.spells import FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR, EntrantMonths
@@ -82,12 +82,13 @@ class Report:
 
 def open_extract(path: str | os.PathLike, cache: str | os.PathLike | None = None,
                  banner: bool = True) -> Report:
-    """Load and validate the extract at `path` (ContractError lists every problem), show the
+    """Load and validate the extract at `path` (ContractError lists every problem; the
+    build's cache folder `cache` keeps it validated once per render), show the
     data banner (when `banner`; and a notice when there are no entrants in the period), and
     return it with its frame and grid, read from the cache folder `cache` when the extract
     and the code defining the frame are unchanged."""
     warnings.filterwarnings("error", module=OWN_CODE)
-    extract = load_extract(Path(path))
+    extract = validated_extract(path, cache) or load_extract(Path(path))
     if banner:
         data_banner(extract)
     frame, grid = frame_and_grid(extract, cache)

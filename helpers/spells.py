@@ -180,24 +180,31 @@ def _merge_touching(dialect: Dialect, source: str, keys: list[str]) -> str:
     day after the previous ends; an ongoing one never ends) become one spell from the first
     start to the last end (ongoing if any piece is)."""
     by = ", ".join(keys)
+    # Most spells are the only piece with their keys and pass as they are; the running
+    # windows (reach, then the running count of new spells) see only the others.
     return f"""
-      WITH days AS (
-        SELECT DISTINCT {by}, fra_dato, til_dato, {dialect.day('fra_dato')} AS first_day,
+      WITH distinct_pieces AS (SELECT DISTINCT {by}, fra_dato, til_dato FROM {source}),
+      counted AS (
+        SELECT *, count(*) OVER (PARTITION BY {by}) AS pieces FROM distinct_pieces),
+      days AS (
+        SELECT *, {dialect.day('fra_dato')} AS first_day,
                coalesce({dialect.day('til_dato')}, {_OPEN_END_DAY}) AS last_day
-        FROM {source}),
+        FROM counted WHERE pieces > 1),
       reach AS (
         SELECT *, max(last_day) OVER (PARTITION BY {by} ORDER BY first_day, last_day
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
         FROM days),
-      pieces AS (
+      numbered AS (
         SELECT *, sum(CASE WHEN reached IS NULL OR first_day > reached + 1 THEN 1 ELSE 0 END)
                    OVER (PARTITION BY {by} ORDER BY first_day, last_day
                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS piece
         FROM reach)
+      SELECT {by}, fra_dato, til_dato FROM counted WHERE pieces = 1
+      UNION ALL
       SELECT {by}, min(fra_dato) AS fra_dato,
              CASE WHEN max(CASE WHEN til_dato IS NULL THEN 1 ELSE 0 END) = 1 THEN NULL
                   ELSE max(til_dato) END AS til_dato
-      FROM pieces GROUP BY {by}, piece"""
+      FROM numbered GROUP BY {by}, piece"""
 
 
 def _covering_entry(merged: str) -> str:
@@ -288,29 +295,33 @@ def frame_stages(dialect: Dialect, first_month: int, last_month: int,
     ]
     # Status month by month around entry, as bit masks. "blocking": a programme other
     # than a follow-up programme or wage subsidy (it makes a job month not a job month).
-    sources = {
-        "follow_up": f"SELECT person_id, fra_dato, til_dato FROM tiltak WHERE tiltakskode IN ({fu})",
-        "blocking": "SELECT person_id, fra_dato, til_dato FROM tiltak "
-                    f"WHERE tiltakskode NOT IN ({_codes(JOB_COMPATIBLE_CODES)})",
-        "employed": "SELECT person_id, fra_dato, til_dato FROM arbeidsforhold "
-                    f"WHERE timer_per_uke >= {MIN_WEEKLY_HOURS}",
-        "registered": "SELECT person_id, fra_dato, til_dato FROM brukerstatus",
-        "reduced_capacity": "SELECT person_id, fra_dato, til_dato FROM brukerstatus "
-                            f"WHERE innsatsgruppe IN ({_codes(REDUCED_CAPACITY_GROUPS)})",
+    # Each source table is read once; a row carries up to two measures (flags a and b).
+    compatible = _codes(JOB_COMPATIBLE_CODES)
+    spans = f"""
+        SELECT 0 AS source, person_id, fra_dato, til_dato, tiltakskode IN ({fu}) AS a,
+               tiltakskode NOT IN ({compatible}) AS b
+        FROM tiltak WHERE tiltakskode IN ({fu}) OR tiltakskode NOT IN ({compatible})
+        UNION ALL
+        SELECT 1, person_id, fra_dato, til_dato, true, false FROM arbeidsforhold
+        WHERE timer_per_uke >= {MIN_WEEKLY_HOURS}
+        UNION ALL
+        SELECT 2, person_id, fra_dato, til_dato, true,
+               innsatsgruppe IN ({_codes(REDUCED_CAPACITY_GROUPS)}) FROM brukerstatus"""
+    measures = {  # measure: (source, flag)
+        "follow_up": (0, "a"), "blocking": (0, "b"), "employed": (1, "a"),
+        "registered": (2, "a"), "reduced_capacity": (2, "b"),
     }
-    spans = " UNION ALL ".join(f"SELECT '{name}' AS measure, * FROM ({sql}) q{i}"
-                               for i, (name, sql) in enumerate(sources.items()))
+    pivot = ",\n".join(f"bit_or(CASE WHEN source = {src} AND {flag} THEN bits END) AS {m}"
+                       for m, (src, flag) in measures.items())
     s, e = months("x")
-    pivot = ",\n".join(f"bit_or(CASE WHEN measure = '{m}' THEN bits END) AS {m}"
-                       for m in sources)
     stages.append(Stage("entrant_masks", f"""
       WITH windows AS (
-        SELECT x.person_id, x.measure, n.entry_month,
+        SELECT x.person_id, x.source, x.a, x.b, n.entry_month,
                greatest({s}, n.entry_month - {MONTHS_BEFORE}) AS first_month,
                least({e}, n.entry_month + {MONTHS_AFTER}) AS last_month
         FROM ({spans}) x JOIN entrants n ON x.person_id = n.person_id),
       spans AS (
-        SELECT person_id, measure,
+        SELECT person_id, source, a, b,
                {dialect.bit(f'last_month - entry_month + {MONTHS_BEFORE + 1}')}
                - {dialect.bit(f'first_month - entry_month + {MONTHS_BEFORE}')} AS bits
         FROM windows WHERE last_month >= first_month)

