@@ -88,10 +88,10 @@ def month_label(months) -> np.ndarray:
     months = np.asarray(months, dtype=np.int64)
     if months.size == 0:
         return np.array([], dtype=str)
-    return np.char.add(
-        np.char.add((months // 12).astype(str), "-"),
-        np.char.zfill((months % 12 + 1).astype(str), 2),
-    )
+    distinct, position = np.unique(months, return_inverse=True)  # few months, many rows
+    labels = np.char.add(np.char.add((distinct // 12).astype(str), "-"),
+                         np.char.zfill((distinct % 12 + 1).astype(str), 2))
+    return labels[position.reshape(months.shape)]
 
 
 # The programme the month before entry (Figur 3.6): for a person in several programmes
@@ -514,8 +514,8 @@ def analysis_of_registered(meta: dict, engine=None, progress: bool = False, regi
             register(engine)
         stages = frame_stages(engine.dialect, first_month, last_month, observed_from)
         result = engines.run_stages(engine, stages, {
-            "frame": "SELECT * FROM frame_rows",
-            "status": "SELECT * FROM entrant_status",
+            "frame": "SELECT * FROM frame_rows ORDER BY person_id",
+            "status": "SELECT * FROM entrant_status ORDER BY person_id",
         }, progress=progress)
     finally:
         if own:
@@ -525,10 +525,17 @@ def analysis_of_registered(meta: dict, engine=None, progress: bool = False, regi
     frame["entry_date"] = frame["entry_date"].astype(DATE_DTYPE)
     for column, dtype in _FRAME_TYPES.items():
         frame[column] = frame[column].astype(dtype)
-    frame = frame.sort_values("person_id", kind="stable")
-    status = engines.to_pandas(result["status"]).sort_values("person_id", kind="stable")
+    status = engines.to_pandas(result["status"])
+    frame, status = _by_person(frame), _by_person(status)
     months = EntrantMonths.from_frame(status, last_month)
     return frame[FRAME_COLUMNS].reset_index(drop=True), months
+
+
+def _by_person(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows in person_id order (as the engine sorted them; sorted here if it did not)."""
+    if table["person_id"].is_monotonic_increasing:
+        return table
+    return table.sort_values("person_id", kind="stable")
 
 
 def build_frame(extract: Extract, engine=None) -> pd.DataFrame:

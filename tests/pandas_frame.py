@@ -2,26 +2,12 @@
 kept only as a test reference (tests/test_engine.py checks helpers.spells, the SQL stages on
 DuckDB and Spark, against it cell for cell). Not used by the book.
 
-Original description:
-Spells and cohorts: from the extract's spell tables to months, entries and the analysis frame.
-
-Implements the definitions at the end of DATA_CONTRACT.md. Every spell table is turned into
-a person × calendar-month grid ("is X true for this person in this month"), so the result
-does not depend on how a source splits or overlaps its spells. From the grid:
-
-- entry (tilgang): a month in a follow-up programme after at least 6 months in none;
-- population: each person's first entry in 2013–2018;
-- in job (strict): employed (≥ 4 hours a week) and in no programme other than a follow-up
-  programme or LONNSTILSKUDD;
-- outcomes 12/18/24 months after the entry month (missing after `uttrekksdato`);
-- duration: entry month to the last follow-up month before the first run of 6 months in
-  none, counting the entry month as month 1 (a one-month participation lasts 1 month).
-
-Months are integers `year * 12 + month - 1`.
+It computes the same definitions with numpy: every spell table becomes a person ×
+calendar-month grid ("is X true for this person in this month"), and entries, durations and
+outcomes are read from the grid. Months are integers `year * 12 + month - 1`.
 """
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,64 +15,24 @@ import pandas as pd
 
 from helpers.contract import FOLLOW_UP_CODES, REDUCED_CAPACITY_GROUPS, Extract
 
-FIRST_ENTRY_YEAR, LAST_ENTRY_YEAR = 2013, 2018
-GAP_MONTHS = 6          # months in no follow-up programme that make the next month an entry
-HISTORY_MONTHS = 24     # months of history before entry
-OUTCOME_HORIZONS = (12, 18, 24)
-MIN_WEEKLY_HOURS = 4.0
-JOB_COMPATIBLE_CODES = FOLLOW_UP_CODES + ("LONNSTILSKUDD",)
-
-DEFAULT_OBSERVATION_START = "2010-01-01"  # uttrekk.json's observasjonsstart when absent
-
-# Order used to pick one spell when several follow-up spells cover the entry month
-# (the earliest start wins; these break ties deterministically).
-_CODE_ORDER = {code: i for i, code in enumerate(
-    ("ARBEID_MED_BISTAND", "OPPFOLGING", "UTVIDET_OPPFOLGING"))}
-# Order of diagnoses when several AAP spells with a known diagnosis tie on their start.
-_DIAGNOSIS_ORDER = {"psykisk": 0, "muskel_skjelett": 1, "annen": 2}
-
-FRAME_COLUMNS = [
-    "person_id", "entry_month", "entry_date", "programme", "programme_code", "provider_type",
-    "leverandor_id", "fylke", "nav_kontor", "age", "female", "immigrant", "landgruppe",
-    "education", "aap_diagnosis", "reduced_capacity", "job_at_entry", "months_in_job_24",
-    "job_12", "job_18", "job_24", "unemployment_12", "unemployment_18", "unemployment_24",
-    "duration", "duration_first_year", "duration_censored",
-]
-
-
-def month_number(dates: pd.Series) -> pd.Series:
-    """Calendar month of each date as the integer year * 12 + month - 1 (nullable)."""
-    return dates.dt.year * 12 + dates.dt.month - 1
-
-
-def last_observed_month(extract: Extract) -> int:
-    """The month of `uttrekksdato`: later months are unobserved."""
-    return int(extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1)
-
-
-def observation_start_month(extract: Extract) -> int:
-    """The month of uttrekk.json's `observasjonsstart` (default 2010-01-01): it and later
-    months are observed; earlier months count for nothing."""
-    start = pd.Timestamp(extract.meta.get("observasjonsstart") or DEFAULT_OBSERVATION_START)
-    return int(start.year * 12 + start.month - 1)
-
-
-def entry_month_number(frame: pd.DataFrame) -> np.ndarray:
-    """The frame's entry months ('YYYY-MM') as month numbers."""
-    text = frame["entry_month"].astype(str)
-    return (text.str.slice(0, 4).astype(int) * 12 + text.str.slice(5, 7).astype(int) - 1
-            ).to_numpy(dtype=np.int64)
-
-
-def month_label(months) -> np.ndarray:
-    """Month numbers as 'YYYY-MM' strings."""
-    months = np.asarray(months, dtype=np.int64)
-    if months.size == 0:
-        return np.array([], dtype=str)
-    return np.char.add(
-        np.char.add((months // 12).astype(str), "-"),
-        np.char.zfill((months % 12 + 1).astype(str), 2),
-    )
+# The facts the definitions use (codes, horizons, month arithmetic) are shared with the SQL.
+from helpers.spells import (  # noqa: E402
+    _CODE_ORDER,
+    _DIAGNOSIS_ORDER,
+    FIRST_ENTRY_YEAR,
+    FRAME_COLUMNS,
+    GAP_MONTHS,
+    HISTORY_MONTHS,
+    JOB_COMPATIBLE_CODES,
+    LAST_ENTRY_YEAR,
+    MIN_WEEKLY_HOURS,
+    OUTCOME_HORIZONS,
+    entry_month_number,
+    last_observed_month,
+    month_label,
+    observation_start_month,
+    spell_months,
+)
 
 
 @dataclass
@@ -117,13 +63,6 @@ class MonthGrid:
 
     def column(self, month: int) -> int:
         return month - self.first_month
-
-
-def spell_months(spells: pd.DataFrame, last_month: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last calendar month of each spell; an ongoing spell runs to `last_month`."""
-    start = month_number(spells["fra_dato"]).to_numpy(dtype=np.int64)
-    end = month_number(spells["til_dato"]).fillna(last_month).to_numpy(dtype=np.int64)
-    return start, np.minimum(end, last_month)
 
 
 def coverage_matrix(spells: pd.DataFrame, persons: pd.Index, first_month: int,
@@ -402,45 +341,6 @@ def build_frame(extract: Extract, grid: MonthGrid | None = None) -> pd.DataFrame
     frame["duration_first_year"] = np.minimum(duration, 12)
     frame["duration_censored"] = censored
     return frame[FRAME_COLUMNS].sort_values("person_id", kind="stable").reset_index(drop=True)
-
-
-FRAME_FILE_TAG = (b"helpers", b"analysis-frame")  # Parquet metadata of a frame file we wrote
-
-
-def is_frame_file(path) -> bool:
-    """Whether `path` is an analysis-frame Parquet file written by `cli` (so it may be replaced)."""
-    import pyarrow.parquet as pq
-
-    try:
-        metadata = pq.read_schema(path).metadata or {}
-    except Exception:  # not Parquet at all
-        return False
-    return metadata.get(FRAME_FILE_TAG[0]) == FRAME_FILE_TAG[1]
-
-
-def cli(argv: list[str]) -> int:
-    """`python -m helpers frame EXTRACT_DIR OUT.parquet`: write the analysis frame. OUT must
-    be a file name: an existing folder, or a file that is not a frame written by this command,
-    is never replaced."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from helpers.contract import load_extract
-    from helpers.files import atomic_path, check_output
-
-    parser = argparse.ArgumentParser(prog="python -m helpers frame", description=cli.__doc__)
-    parser.add_argument("extract_dir")
-    parser.add_argument("out")
-    args = parser.parse_args(argv)
-    check_output(args.out, "file", is_frame_file)  # refuse before the work, not after
-    frame = build_frame(load_extract(args.extract_dir))
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           FRAME_FILE_TAG[0]: FRAME_FILE_TAG[1]})
-    with atomic_path(args.out, "file", is_frame_file) as tmp:
-        pq.write_table(table, tmp)
-    print(f"Analyserammen: {len(frame)} tilganger skrevet til {args.out}")
-    return 0
 
 
 # --- Months around entry (Figur 3.5–3.7) ------------------------------------------------

@@ -20,7 +20,7 @@ from helpers import spells
 from helpers.contract import ContractError, load_extract, load_meta, write_extract
 from tests import pandas_frame
 from tests.builders import ExtractBuilder
-from tests.test_frame_reference import CORNER_CASES, _random_extract
+from tests.test_frame_reference import CORNER_CASES, _random_extract, corner_case_extract
 
 OFFSETS = np.arange(-spells.MONTHS_BEFORE, spells.MONTHS_AFTER + 1)
 
@@ -76,11 +76,7 @@ def test_duckdb_equals_the_pandas_reference_on_messy_extracts(seed, tmp_path):
 
 @pytest.mark.parametrize("case", list(CORNER_CASES))
 def test_duckdb_equals_the_pandas_reference_on_corner_cases(case):
-    setup, uttrekksdato = CORNER_CASES[case]
-    b = ExtractBuilder(uttrekksdato=uttrekksdato)
-    b.add("leverandorer", leverandor_id="L2", leverandortype="kommersiell")
-    setup(b)
-    extract = b.build()
+    extract = corner_case_extract(case)
     assert_same_analysis(*spells.analysis(extract), *pandas_analysis(extract), case)
 
 
@@ -178,11 +174,8 @@ def corner_cases_by_uttrekksdato():
     """The corner cases in one extract per uttrekksdato (person ids prefixed by the case),
     so that Spark runs twice, not once per case."""
     by_date: dict[str, list] = {}
-    for case, (setup, uttrekksdato) in CORNER_CASES.items():
-        b = ExtractBuilder(uttrekksdato=uttrekksdato)
-        b.add("leverandorer", leverandor_id="L2", leverandortype="kommersiell")
-        setup(b)
-        by_date.setdefault(uttrekksdato, []).append((case, b.build()))
+    for case, (_, uttrekksdato) in CORNER_CASES.items():
+        by_date.setdefault(uttrekksdato, []).append((case, corner_case_extract(case)))
     for uttrekksdato, cases in by_date.items():
         tables = {}
         for case, extract in cases:

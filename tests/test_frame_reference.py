@@ -442,13 +442,18 @@ CORNER_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CORNER_CASES))
-def test_build_frame_matches_reference_on_corner_cases(case):
+def corner_case_extract(case: str):
+    """The extract of one of CORNER_CASES."""
     setup, uttrekksdato = CORNER_CASES[case]
     b = ExtractBuilder(uttrekksdato=uttrekksdato)
     b.add("leverandorer", leverandor_id="L2", leverandortype="kommersiell")
     setup(b)
-    extract = b.build()
+    return b.build()
+
+
+@pytest.mark.parametrize("case", list(CORNER_CASES))
+def test_build_frame_matches_reference_on_corner_cases(case):
+    extract = corner_case_extract(case)
     problems = compare_frames(build_frame(extract), reference_frame(extract))
     assert not problems, f"corner case {case}:\n  " + "\n  ".join(problems)
 
