@@ -9,8 +9,9 @@ For each scale: wall time and peak memory (RSS of the whole process tree) of
   straight on the extract's Parquet files, as one process (imports included);
 - frame command: `python -m helpers frame` (validate, then the engine);
 - book: `python -m helpers book` (execute every chapter, HTML + PDF through pandoc/Typst).
-Then the ratios scale-10/scale-1 and scale-40/scale-10 of each. Targets (2 cores, whole
-process) are printed beside the rows. Not a test: nothing fails when a target is missed.
+Then the ratios scale-10/scale-1 and scale-40/scale-10 of each, and the same as a Markdown
+table (the README's). Targets (2 cores, whole process) are printed beside the rows. Not a
+test: nothing fails when a target is missed.
 
 --reuse DIR takes DIR/synthS when it holds an extract (and skips generating it); --keep DIR
 writes the extracts there and keeps them. Otherwise a scratch folder is removed at the end.
@@ -115,10 +116,33 @@ def main() -> int:
                                  f"{b['peak_gb'] / a['peak_gb']:4.1f}× memory")
             if cells:
                 print(f"  {name:<40} " + "   ".join(cells))
+        print("\n" + markdown_table(results, args.scales))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def markdown_table(results: dict[tuple[str, float], dict], scales: list[float]) -> str:
+    """The results as the README's table: a stage per row, wall and peak per scale, the
+    growth ratios and the targets."""
+    def cell(row):
+        return f"{row['seconds']:.1f} s, {row['peak_gb']:.2f} GB" if row else ""
+
+    def ratio(name, low, high):
+        a, b = results.get((name, low)), results.get((name, high))
+        if not (a and b and a["seconds"] > 0 and a["peak_gb"] > 0):
+            return ""
+        return f"{b['seconds'] / a['seconds']:.1f}× / {b['peak_gb'] / a['peak_gb']:.1f}×"
+
+    lines = ["| stage | " + " | ".join(f"scale {s:g}" for s in scales)
+             + " | 10/1 (time / memory) | 40/10 | targets |",
+             "|---|" + "---:|" * len(scales) + "---:|---:|---|"]
+    for name in dict.fromkeys(n for n, _ in results):
+        targets = "; ".join(f"scale {s}: {t}" for (n, s), t in TARGETS.items() if n == name)
+        lines.append(f"| {name} | " + " | ".join(cell(results.get((name, s))) for s in scales)
+                     + f" | {ratio(name, 1.0, 10.0)} | {ratio(name, 10.0, 40.0)} | {targets} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
