@@ -125,13 +125,14 @@ def local_spark_session(memory: str = "1g"):
     from pyspark.sql import SparkSession
 
     master = os.environ.get("SPARK_MASTER", "local[2]")
-    return (SparkSession.builder.master(master).appName("helpers-frame")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.driver.memory", memory)
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.ansi.enabled", "false")
-            .getOrCreate())
+    builder = (SparkSession.builder.master(master).appName("helpers-frame")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.ansi.enabled", "false"))
+    if master.startswith("local"):  # small and quiet here; a cluster keeps its own settings
+        builder = (builder.config("spark.ui.enabled", "false")
+                   .config("spark.sql.shuffle.partitions", "2")
+                   .config("spark.driver.memory", memory))
+    return builder.getOrCreate()
 
 
 class SparkEngine:
