@@ -1,4 +1,4 @@
-"""The analysis cache: an extract's frame and month grid, built once per render.
+"""The analysis cache: an extract's frame, entrants' months and validated tables, made once per render.
 
 Computing the frame and the entrants' months around entry takes seconds (minutes on a
 full register); every chapter needs them. `frame_and_grid(extract, cache_dir)` builds them once
@@ -50,6 +50,11 @@ def cache_key(extract_dir: str | os.PathLike) -> str:
     return f"{extract_key(extract_dir)}-{code_key()}"
 
 
+def _complete(entry: Path) -> bool:
+    """Whether the cache entry was written to the end (done.json is written last)."""
+    return (entry / "done.json").is_file()
+
+
 def frame_and_grid(extract: Extract, cache_dir: str | os.PathLike | None = None,
                    progress: bool = False) -> tuple[pd.DataFrame, EntrantMonths]:
     """The analysis frame and the entrants' months around entry of `extract`
@@ -60,10 +65,10 @@ def frame_and_grid(extract: Extract, cache_dir: str | os.PathLike | None = None,
         return spells.analysis(extract, progress=progress)
     cache_dir = ensure_folder(cache_dir, "cache")
     entry = cache_dir / cache_key(extract.path)
-    if (entry / "done.json").is_file():
+    if _complete(entry):
         return (pd.read_parquet(entry / "frame.parquet"),
                 EntrantMonths.from_frame(pd.read_parquet(entry / "months.parquet"),
-                                         spells.last_observed_month(extract)))
+                                         spells.last_observed_month(extract.meta)))
     # The engine (HELPERS_ENGINE; DuckDB by default) spills inside the cache folder, so
     # person-level data stays in the build.
     engine = make_engine(spill_dir=cache_dir / ".spill")
@@ -109,7 +114,7 @@ def validated_extract(extract_dir: str | os.PathLike,
         return None
     entry = Path(cache_dir) / cache_key(extract_dir)
     folder = entry / VALIDATED_DIR
-    if not (entry / "done.json").is_file() or not (folder / "extract.json").is_file():
+    if not _complete(entry):
         return None
     saved = json.loads((folder / "extract.json").read_text("utf-8"))
     tables = {path.stem: pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}

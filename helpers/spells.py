@@ -64,15 +64,16 @@ def month_number(dates: pd.Series) -> pd.Series:
     return dates.dt.year * 12 + dates.dt.month - 1
 
 
-def last_observed_month(extract: Extract) -> int:
-    """The month of `uttrekksdato`: later months are unobserved."""
-    return int(extract.uttrekksdato.year * 12 + extract.uttrekksdato.month - 1)
+def last_observed_month(meta: dict) -> int:
+    """The month of `uttrekksdato` (uttrekk.json, `meta`): later months are unobserved."""
+    date = pd.Timestamp(meta["uttrekksdato"])
+    return int(date.year * 12 + date.month - 1)
 
 
-def observation_start_month(extract: Extract) -> int:
+def observation_start_month(meta: dict) -> int:
     """The month of uttrekk.json's `observasjonsstart` (default 2010-01-01): it and later
     months are observed; earlier months count for nothing."""
-    start = pd.Timestamp(extract.meta.get("observasjonsstart") or DEFAULT_OBSERVATION_START)
+    start = pd.Timestamp(meta.get("observasjonsstart") or DEFAULT_OBSERVATION_START)
     return int(start.year * 12 + start.month - 1)
 
 
@@ -141,8 +142,6 @@ def coverage_matrix(spells: pd.DataFrame, persons: pd.Index, first_month: int,
 MONTHS_BEFORE = HISTORY_MONTHS
 MONTHS_AFTER = max(OUTCOME_HORIZONS)
 GRID_MEASURES = ("follow_up", "job_strict", "employed", "registered", "reduced_capacity")
-# Running windows (reach, then the running count of new runs) read rows made distinct
-# first: with ties in their ORDER BY, two windows could order tied rows apart.
 # Months to the end of a spell that never ends, in days; far beyond any real date.
 _OPEN_END_DAY = 99_999_999
 INPUT_COLUMNS = {  # what the definitions read of each table
@@ -181,7 +180,8 @@ def _merge_touching(dialect: Dialect, source: str, keys: list[str]) -> str:
     start to the last end (ongoing if any piece is)."""
     by = ", ".join(keys)
     # Most spells are the only piece with their keys and pass as they are; the running
-    # windows (reach, then the running count of new spells) see only the others.
+    # windows (reach, then the running count of new spells) see only the others, made
+    # distinct first: with ties in their ORDER BY, two windows could order tied rows apart.
     return f"""
       WITH distinct_pieces AS (SELECT DISTINCT {by}, fra_dato, til_dato FROM {source}),
       counted AS (
@@ -430,31 +430,31 @@ class EntrantMonths:
         return ((masks[:, None] >> bits[None, :]) & np.uint64(1)).astype(bool)
 
 
+def _input_table(name: str, df: pd.DataFrame | None) -> pa.Table:
+    """The columns the definitions read of table `name`, as Arrow with the contract's
+    types; an absent optional table (`df` None) as an empty one."""
+    columns = list(INPUT_COLUMNS[name])
+    if df is None:
+        df = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    return to_arrow(TABLES[name], df[columns])
+
+
 def _input_tables(extract: Extract) -> dict[str, pa.Table]:
-    """The columns the definitions read, as Arrow tables with the contract's types (an
-    absent optional table as an empty one)."""
-    out = {}
-    for name, columns in INPUT_COLUMNS.items():
-        df = extract.tables.get(name)
-        if df is None:
-            df = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-        out[name] = to_arrow(TABLES[name], df[list(columns)])
-    return out
+    """Every table the definitions read (`_input_table`) of a loaded extract."""
+    return {name: _input_table(name, extract.tables.get(name)) for name in INPUT_COLUMNS}
 
 
 def _month_parameters(meta: dict) -> tuple[int, int, int]:
     """(first month of the history, month of uttrekksdato, first observed month) of the
     extract whose uttrekk.json is `meta`."""
     first_month = FIRST_ENTRY_YEAR * 12 - HISTORY_MONTHS
-    date = pd.Timestamp(meta["uttrekksdato"])
-    last_month = date.year * 12 + date.month - 1
+    last_month = last_observed_month(meta)
     if last_month < FIRST_ENTRY_YEAR * 12:
         raise ValueError(
-            f"uttrekksdato {date.date()} ligger før {FIRST_ENTRY_YEAR}: "
-            "uttrekket dekker ingen tilganger i analyseperioden"
+            f"uttrekksdato {pd.Timestamp(meta['uttrekksdato']).date()} ligger før "
+            f"{FIRST_ENTRY_YEAR}: uttrekket dekker ingen tilganger i analyseperioden"
         )
-    start = pd.Timestamp(meta.get("observasjonsstart") or DEFAULT_OBSERVATION_START)
-    return first_month, last_month, max(start.year * 12 + start.month - 1, first_month)
+    return first_month, last_month, max(observation_start_month(meta), first_month)
 
 
 _FRAME_TYPES = {
@@ -492,8 +492,7 @@ def analysis_of_files(folder, meta: dict, engine=None, progress: bool = False,
             if path.is_file():
                 engine.register_parquet(name, path, columns)
             else:
-                engine.register(name, to_arrow(TABLES[name], pd.DataFrame(
-                    {c: pd.Series([], dtype=object) for c in columns})))
+                engine.register(name, _input_table(name, None))
 
     return analysis_of_registered(meta, engine, progress, register=register)
 

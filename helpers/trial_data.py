@@ -96,7 +96,7 @@ def _spells(extract: Extract, name: str) -> pd.DataFrame:
 
 def _matrices(extract: Extract, trial: pd.DataFrame, offsets: np.ndarray) -> dict[str, np.ndarray]:
     """Person x relative-month matrices of the basic states."""
-    last = last_observed_month(extract)
+    last = last_observed_month(extract.meta)
     first = int(trial["start_month"].min() + offsets.min())
     persons = pd.Index(trial["person_id"])
     start = trial["start_month"].to_numpy(int)
@@ -143,7 +143,7 @@ def panel(extract: Extract, first: int = -24, last: int | None = None) -> pd.Dat
     latest month any participant is observed), observed months only: person_id, forsok,
     enhet, intervention, month, and one column per state (bool; hours float)."""
     trial = participants(extract)
-    latest = last_observed_month(extract) - int(trial["start_month"].min())
+    latest = last_observed_month(extract.meta) - int(trial["start_month"].min())
     offsets = np.arange(first, (latest if last is None else last) + 1)
     m = _matrices(extract, trial, offsets)
     m.update(_combinations(m))
@@ -211,7 +211,7 @@ def _group_at_start(extract: Extract, trial: pd.DataFrame) -> np.ndarray:
     result = np.full(len(trial), "ukjent", dtype=object)
     if not len(status):
         return result
-    last = last_observed_month(extract)
+    last = last_observed_month(extract.meta)
     start, end = spell_months(status, last)
     rank = pd.Series(range(len(INNSATSGRUPPE_ORDER)), index=INNSATSGRUPPE_ORDER)
     spells = pd.DataFrame({"person_id": status["person_id"].to_numpy(), "start": start, "end": end,

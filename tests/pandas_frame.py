@@ -108,7 +108,7 @@ def build_grid(extract: Extract) -> MonthGrid:
     is_follow_up = tiltak["tiltakskode"].isin(FOLLOW_UP_CODES).to_numpy(dtype=bool)
     persons = pd.Index(pd.unique(tiltak.loc[is_follow_up, "person_id"]), name="person_id")
     first_month = FIRST_ENTRY_YEAR * 12 - HISTORY_MONTHS
-    last_month = last_observed_month(extract)
+    last_month = last_observed_month(extract.meta)
     if last_month < FIRST_ENTRY_YEAR * 12:
         raise ValueError(
             f"uttrekksdato {extract.uttrekksdato.date()} ligger før {FIRST_ENTRY_YEAR}: "
@@ -132,7 +132,7 @@ def build_grid(extract: Extract) -> MonthGrid:
         employed=employed,
         registered=statuses.cover(first_month),
         reduced_capacity=statuses.cover(first_month, reduced),
-        observed_from=max(observation_start_month(extract), first_month),
+        observed_from=max(observation_start_month(extract.meta), first_month),
     )
     unobserved = grid.column(grid.observed_from)
     for name in GRID_MEASURES:
@@ -398,7 +398,7 @@ def programme_before_entry(extract: Extract, frame: pd.DataFrame) -> pd.Series:
         "person_id": frame["person_id"].to_numpy(),
         "month": entry_month_number(frame),
     })
-    cov = _covering(others, entries, last_observed_month(extract), offset=-1)
+    cov = _covering(others, entries, last_observed_month(extract.meta), offset=-1)
     priority = {code: i for i, code in enumerate(PROGRAMME_BEFORE_PRIORITY)}
     cov = cov.assign(_p=cov["tiltakskode"].map(priority)).sort_values(["person_id", "_p"])
     first = cov.drop_duplicates("person_id")
